@@ -1,0 +1,250 @@
+"""Batched, streaming generation with the padding strategies the Padding lab compares.
+
+Strategies (``PaddingStrategy``):
+
+- ``left``: pads on the left, masked, positions counted over real tokens only. Each row gets
+  exactly the tokens it would get alone.
+- ``left-no-position-ids``: the same pads and mask, but positions 0..T-1 count the pads: the
+  classic GPT-2 batching bug, every padded row sees shifted absolute positions.
+- ``right-naive``: pads on the right, attended like text; the next token is read from the last
+  column, which for a short row is a pad.
+- ``right-naive-pad-mask``: as above with the pads masked and positions from the mask (what
+  ``transformers.generate`` does when handed right padding): still reads a pad's logits.
+- ``right-masked``: LLaMA's ``generate``: right-aligned buffer, start at the shortest prompt and,
+  wherever ``input_text_mask`` says a prompt token is there, keep it instead of the sample. No
+  pad is ever read, so each row again equals its run alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Iterator, Sequence
+
+import torch
+
+from .gpt import GPT
+from .padding import PaddingSide, pad_batch, positions_from_mask
+from .sampling import Distribution, SamplingConfig, process_logits, sample, seen_tokens
+
+GREEDY = SamplingConfig(temperature=0.0)
+
+
+class PaddingStrategy(str, Enum):
+    LEFT = "left"
+    LEFT_NO_POSITION_IDS = "left-no-position-ids"
+    RIGHT_NAIVE = "right-naive"
+    RIGHT_NAIVE_PAD_MASK = "right-naive-pad-mask"
+    RIGHT_MASKED = "right-masked"
+
+
+@dataclass(frozen=True)
+class _Rules:
+    side: PaddingSide
+    mask_pads: bool
+    positions_count_pads: bool
+
+
+_RULES = {
+    PaddingStrategy.LEFT: _Rules(PaddingSide.LEFT, mask_pads=True, positions_count_pads=False),
+    PaddingStrategy.LEFT_NO_POSITION_IDS: _Rules(PaddingSide.LEFT, mask_pads=True, positions_count_pads=True),
+    PaddingStrategy.RIGHT_NAIVE: _Rules(PaddingSide.RIGHT, mask_pads=False, positions_count_pads=True),
+    PaddingStrategy.RIGHT_NAIVE_PAD_MASK: _Rules(PaddingSide.RIGHT, mask_pads=True, positions_count_pads=False),
+    PaddingStrategy.RIGHT_MASKED: _Rules(PaddingSide.RIGHT, mask_pads=False, positions_count_pads=True),
+}
+
+
+@dataclass(frozen=True)
+class PromptLayout:
+    """What the first forward pass is given: the padded grid, its mask and position ids ``[B, T]``.
+
+    For ``right-masked``, ``attention_mask`` is LLaMA's ``input_text_mask`` (which cells hold a
+    prompt token) and only the first ``first_pass_columns`` columns go through the first pass.
+    """
+
+    strategy: PaddingStrategy
+    input_ids: torch.Tensor
+    attention_mask: torch.Tensor
+    position_ids: torch.Tensor
+    first_pass_columns: int
+
+
+def prompt_layout(prompts: Sequence[Sequence[int]], strategy: PaddingStrategy | str, pad_id: int) -> PromptLayout:
+    strategy = PaddingStrategy(strategy)
+    rules = _RULES[strategy]
+    batch = pad_batch(prompts, pad_id, rules.side)
+    real = batch.attention_mask
+    if strategy is PaddingStrategy.RIGHT_MASKED:
+        width = batch.input_ids.shape[1]
+        positions = torch.arange(width).expand(len(prompts), -1)
+        return PromptLayout(strategy, batch.input_ids, real, positions, min(batch.lengths))
+    mask = real if rules.mask_pads else torch.ones_like(real)
+    positions = (
+        torch.arange(real.shape[1]).expand(len(prompts), -1)
+        if rules.positions_count_pads
+        else positions_from_mask(mask)
+    )
+    return PromptLayout(strategy, batch.input_ids, mask, positions, batch.input_ids.shape[1])
+
+
+def fit_to_context(
+    prompts: Sequence[Sequence[int]], max_new_tokens: int, context: int
+) -> tuple[list[list[int]], list[bool]]:
+    """Keep each prompt's last tokens so prompt + new tokens fit the context (left truncation)."""
+    if max_new_tokens < 1:
+        raise ValueError("max new tokens must be at least 1")
+    if max_new_tokens >= context:
+        raise ValueError(f"max new tokens must be below the model's context of {context} tokens")
+    room = context - max_new_tokens
+    return [list(p)[-room:] for p in prompts], [len(p) > room for p in prompts]
+
+
+@dataclass
+class GenerationStep:
+    """One step of a batch: each row's new token (``None`` if the row did not emit one)."""
+
+    index: int
+    tokens: list[int | None]
+    logprobs: list[float | None]  # log-probability under the raw model (temperature 1)
+    sampled_probs: list[float | None]  # probability under the processed distribution sampled from
+    logits: torch.Tensor  # raw logits of the column read this step, [B, V]
+    distribution: Distribution  # the processed distribution (with stages when asked for)
+
+
+@dataclass
+class GenerationResult:
+    layout: PromptLayout
+    new_tokens: list[list[int]]
+    logprobs: list[list[float]]
+    step_logits: list[torch.Tensor] = field(default_factory=list)  # per row, [n_new, V]
+    stopped_by_eos: list[bool] = field(default_factory=list)
+
+
+@torch.no_grad()
+def stream_generate(
+    model: GPT,
+    prompts: Sequence[Sequence[int]],
+    max_new_tokens: int,
+    sampling: SamplingConfig = GREEDY,
+    strategy: PaddingStrategy | str = PaddingStrategy.LEFT,
+    seed: int = 0,
+    pad_id: int = 50256,
+    eos_id: int | None = None,
+    use_cache: bool = True,
+    keep_stages: bool = False,
+) -> Iterator[GenerationStep]:
+    """Yield one ``GenerationStep`` per decoding step until every row is done.
+
+    Every row samples from its own ``torch.Generator`` seeded with ``seed``, so a prompt's tokens
+    depend only on the prompt, the settings and the seed, not on its batchmates.
+    """
+    strategy = PaddingStrategy(strategy)
+    layout = prompt_layout(prompts, strategy, pad_id)
+    device = model.device
+    rows, width = layout.input_ids.shape
+    total = width + max_new_tokens
+    if total > model.config.n_positions:
+        raise ValueError(
+            f"prompt ({width} tokens) + {max_new_tokens} new tokens exceed the context of "
+            f"{model.config.n_positions}; truncate with fit_to_context first"
+        )
+
+    tokens = torch.full((rows, total), pad_id, dtype=torch.long, device=device)
+    tokens[:, :width] = layout.input_ids.to(device)
+    mask = torch.ones((rows, total), dtype=torch.long, device=device)
+    mask[:, :width] = layout.attention_mask.to(device)
+    prompt_cells = torch.zeros((rows, total), dtype=torch.bool, device=device)
+    prompt_cells[:, :width] = layout.attention_mask.bool().to(device)
+
+    generators = [torch.Generator().manual_seed(seed) for _ in range(rows)]
+    seen = seen_tokens([list(p) for p in prompts], model.config.vocab_size, device)
+    cache = model.new_cache(rows, total) if use_cache else None
+    emitted = [0] * rows
+    done = [False] * rows
+    rules = _RULES[strategy]
+    right_masked = strategy is PaddingStrategy.RIGHT_MASKED
+
+    start = layout.first_pass_columns
+    previous = 0
+    for step, current in enumerate(range(start, total)):
+        if all(done):
+            return
+        begin = previous if use_cache else 0
+        if right_masked:
+            positions = torch.arange(begin, current, device=device)[None].expand(rows, -1)
+            attention_mask = None  # nothing but real tokens lies before ``current``
+        else:
+            attention_mask = mask[:, :current]
+            positions = (
+                torch.arange(current, device=device)[None].expand(rows, -1)
+                if rules.positions_count_pads
+                else positions_from_mask(attention_mask)
+            )[:, begin:]
+        logits = model(
+            tokens[:, begin:current],
+            attention_mask=attention_mask,
+            position_ids=positions,
+            past_key_values=cache,
+            last_logits_only=True,
+        ).logits[:, -1].float()
+        previous = current
+
+        forced = prompt_cells[:, current] if right_masked else torch.zeros(rows, dtype=torch.bool, device=device)
+        active = [not done[r] and not bool(forced[r]) for r in range(rows)]
+        distribution = process_logits(logits, sampling, seen, keep_stages=keep_stages)
+        choice = sample(distribution.probs, generators, active)
+        next_tokens = torch.where(forced, tokens[:, current], choice)
+        tokens[:, current] = next_tokens
+        seen[torch.arange(rows, device=device), next_tokens] = True
+
+        model_logprobs = torch.log_softmax(logits, dim=-1)
+        new: list[int | None] = [None] * rows
+        logprobs: list[float | None] = [None] * rows
+        sampled: list[float | None] = [None] * rows
+        for r in range(rows):
+            if not active[r]:
+                continue
+            token = int(choice[r])
+            new[r] = token
+            logprobs[r] = float(model_logprobs[r, token])
+            sampled[r] = float(distribution.probs[r, token])
+            emitted[r] += 1
+            done[r] = emitted[r] >= max_new_tokens or token == eos_id
+        yield GenerationStep(step, new, logprobs, sampled, logits, distribution)
+
+
+def generate(
+    model: GPT,
+    prompts: Sequence[Sequence[int]],
+    max_new_tokens: int,
+    sampling: SamplingConfig = GREEDY,
+    strategy: PaddingStrategy | str = PaddingStrategy.LEFT,
+    seed: int = 0,
+    pad_id: int = 50256,
+    eos_id: int | None = None,
+    use_cache: bool = True,
+    keep_logits: bool = False,
+) -> GenerationResult:
+    """Run ``stream_generate`` to the end and collect each row's new tokens (and logits)."""
+    strategy = PaddingStrategy(strategy)
+    rows = len(prompts)
+    new_tokens: list[list[int]] = [[] for _ in range(rows)]
+    logprobs: list[list[float]] = [[] for _ in range(rows)]
+    logits: list[list[torch.Tensor]] = [[] for _ in range(rows)]
+    for step in stream_generate(
+        model, prompts, max_new_tokens, sampling, strategy, seed, pad_id, eos_id, use_cache
+    ):
+        for r, token in enumerate(step.tokens):
+            if token is None:
+                continue
+            new_tokens[r].append(token)
+            logprobs[r].append(step.logprobs[r])
+            if keep_logits:
+                logits[r].append(step.logits[r].cpu())
+    return GenerationResult(
+        layout=prompt_layout(prompts, strategy, pad_id),
+        new_tokens=new_tokens,
+        logprobs=logprobs,
+        step_logits=[torch.stack(row) if row else torch.empty(0) for row in logits] if keep_logits else [],
+        stopped_by_eos=[eos_id is not None and bool(row) and row[-1] == eos_id for row in new_tokens],
+    )

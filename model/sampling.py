@@ -1,0 +1,156 @@
+"""The one sampling pipeline: repetition penalty → temperature → top-k → top-p → min-p → renormalise.
+
+Generation, the Sampling lab and the decoding comparisons all call ``process_logits`` and
+``sample``; each stage's distribution can be kept so the UI shows exactly what was sampled from.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+STAGES = ("model", "repetition_penalty", "temperature", "top_k", "top_p", "min_p")
+MAX_TEMPERATURE = 10.0
+MAX_REPETITION_PENALTY = 10.0
+
+
+@dataclass(frozen=True)
+class SamplingConfig:
+    """Knobs of the pipeline; each default leaves its stage switched off.
+
+    ``temperature=0`` means greedy (the argmax); ``top_k=0``, ``top_p=1``, ``min_p=0`` and
+    ``repetition_penalty=1`` are "off". Out-of-range values raise ``ValueError`` with a message
+    meant for a person.
+    """
+
+    temperature: float = 1.0
+    top_k: int = 0
+    top_p: float = 1.0
+    min_p: float = 0.0
+    repetition_penalty: float = 1.0
+
+    def __post_init__(self) -> None:
+        _check_range("temperature", self.temperature, 0.0, MAX_TEMPERATURE)
+        _check_range("top-p", self.top_p, 0.0, 1.0)
+        _check_range("min-p", self.min_p, 0.0, 1.0)
+        _check_range("repetition penalty", self.repetition_penalty, 1e-3, MAX_REPETITION_PENALTY)
+        if isinstance(self.top_k, bool) or not isinstance(self.top_k, int) or self.top_k < 0:
+            raise ValueError(f"top-k must be a whole number ≥ 0 (0 = off), got {self.top_k!r}")
+
+    @property
+    def greedy(self) -> bool:
+        return self.temperature == 0.0
+
+
+def _check_range(name: str, value: float, low: float, high: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be between {low:g} and {high:g}, got {value:g}")
+
+
+@dataclass
+class Distribution:
+    """The pipeline's result for a batch: final ``probs`` ``[B, V]`` and, on request, every stage's."""
+
+    probs: torch.Tensor
+    stages: dict[str, torch.Tensor] | None = None
+
+
+def seen_tokens(token_lists: list[list[int]], vocab_size: int, device=None) -> torch.Tensor:
+    """Boolean ``[B, V]``: which tokens each row has already seen (for the repetition penalty)."""
+    seen = torch.zeros(len(token_lists), vocab_size, dtype=torch.bool, device=device)
+    for row, tokens in enumerate(token_lists):
+        if tokens:
+            seen[row, torch.tensor(tokens, device=device)] = True
+    return seen
+
+
+def process_logits(
+    logits: torch.Tensor,
+    config: SamplingConfig,
+    seen: torch.Tensor | None = None,
+    keep_stages: bool = False,
+) -> Distribution:
+    """Raw next-token logits ``[B, V]`` → the distribution to sample from.
+
+    Every filter keeps ties with its last kept token, so the result never depends on sort order.
+    """
+    logits = logits.float()
+    stages: dict[str, torch.Tensor] = {}
+
+    def record(name: str, current: torch.Tensor) -> None:
+        if keep_stages:
+            stages[name] = torch.softmax(current, dim=-1)
+
+    record("model", logits)
+
+    if config.repetition_penalty != 1.0 and seen is not None:
+        # CTRL's penalty: a seen token's logit moves towards "less likely" whatever its sign.
+        penalised = torch.where(logits > 0, logits / config.repetition_penalty, logits * config.repetition_penalty)
+        logits = torch.where(seen, penalised, logits)
+    record("repetition_penalty", logits)
+
+    if config.greedy:
+        best = logits.argmax(dim=-1, keepdim=True)
+        logits = torch.full_like(logits, -math.inf).scatter(-1, best, 0.0)
+    else:
+        logits = logits / config.temperature
+    record("temperature", logits)
+
+    if 0 < config.top_k < logits.shape[-1]:
+        kth_best = torch.topk(logits, config.top_k, dim=-1).values[..., -1:]
+        logits = logits.masked_fill(logits < kth_best, -math.inf)
+    record("top_k", logits)
+
+    if config.top_p < 1.0:
+        probs = torch.softmax(logits, dim=-1)
+        sorted_probs, _ = torch.sort(probs, dim=-1, descending=True)
+        mass_before = sorted_probs.double().cumsum(-1) - sorted_probs.double()
+        # The nucleus: every token whose preceding mass is still short of p; the top token always.
+        in_nucleus = mass_before < config.top_p
+        in_nucleus[..., 0] = True
+        smallest_kept = sorted_probs.masked_fill(~in_nucleus, math.inf).min(dim=-1, keepdim=True).values
+        logits = logits.masked_fill(probs < smallest_kept, -math.inf)
+    record("top_p", logits)
+
+    if config.min_p > 0.0:
+        probs = torch.softmax(logits, dim=-1)
+        threshold = config.min_p * probs.max(dim=-1, keepdim=True).values
+        logits = logits.masked_fill(probs < threshold, -math.inf)
+    record("min_p", logits)
+
+    return Distribution(torch.softmax(logits, dim=-1), stages if keep_stages else None)
+
+
+def sample(
+    probs: torch.Tensor,
+    generators: list[torch.Generator],
+    active: list[bool] | None = None,
+) -> torch.Tensor:
+    """Draw one token per row by inverting its CDF with a uniform from that row's own generator.
+
+    A row draws only when ``active`` (its generator is untouched otherwise), so a prompt's
+    samples depend on its seed alone, never on the rows batched with it. Inactive rows get 0.
+    """
+    active = active if active is not None else [True] * probs.shape[0]
+    uniforms = torch.tensor(
+        [float(torch.rand((), generator=g)) if on else 0.0 for g, on in zip(generators, active)],
+        dtype=torch.float32,
+        device=probs.device,
+    )
+    cdf = probs.float().cumsum(dim=-1)
+    targets = (uniforms * cdf[:, -1])[:, None]
+    # right=True skips zero-probability tokens: their CDF equals their predecessor's.
+    choice = torch.searchsorted(cdf, targets, right=True).squeeze(-1)
+    # Rounding can push a target onto the CDF's end; fall back to the last possible token.
+    last_possible = probs.shape[-1] - 1 - (probs > 0).flip(-1).int().argmax(dim=-1)
+    return torch.minimum(choice, last_possible)
+
+
+def entropy(probs: torch.Tensor) -> torch.Tensor:
+    """Shannon entropy in nats along the last axis (0·log 0 = 0)."""
+    logs = torch.where(probs > 0, probs.log(), torch.zeros_like(probs))
+    return -(probs * logs).sum(dim=-1)
