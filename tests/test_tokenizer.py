@@ -1,0 +1,107 @@
+import pytest
+
+from model import get_tokenizer
+from model.tokenizer import ENCODINGS
+
+SAMPLES = [
+    "The quick brown fox jumps over the lazy dog.",
+    "我喜欢吃苹果，因为它很好吃",
+    "emoji 🍎👩‍👩‍👧 family",
+    "def f(x):\n    return x ** 2  # square\n",
+    "runs   of    whitespace\n\n\t\t end  ",
+    "3.14159 + 2718 = 1234567890",
+    "before <|endoftext|> after",
+    "",
+]
+
+
+@pytest.fixture(autouse=True)
+def fresh_tokenizers(no_network):
+    """Build every encoding again with the network blocked, proving nothing is downloaded."""
+    get_tokenizer.cache_clear()
+    yield
+    get_tokenizer.cache_clear()
+
+
+@pytest.mark.parametrize("name", sorted(ENCODINGS))
+@pytest.mark.parametrize("text", SAMPLES)
+def test_round_trip(name, text):
+    tokenizer = get_tokenizer(name)
+    assert tokenizer.decode(tokenizer.encode(text)) == text
+    pieces = tokenizer.pieces(tokenizer.encode(text))
+    assert b"".join(p.bytes for p in pieces) == text.encode("utf-8")
+
+
+def test_known_ids_match_tiktoken_reference():
+    # Ids published for "hello world 你好" by the verified offline copies of tiktoken's files.
+    assert get_tokenizer("gpt2").encode("hello world 你好") == [31373, 995, 220, 19526, 254, 25001, 121]
+    assert get_tokenizer("cl100k_base").encode("hello world 你好") == [15339, 1917, 220, 57668, 53901]
+    assert get_tokenizer("o200k_base").encode("hello world 你好") == [24912, 2375, 220, 177519]
+
+
+def test_matches_tiktoken_get_encoding(tmp_path, monkeypatch):
+    """Our encodings equal tiktoken's own (fed the same files through its cache recipe)."""
+    import gzip
+    import hashlib
+
+    import tiktoken
+    import tiktoken.registry
+    from tiktoken_ext import openai_public
+
+    urls = {
+        "r50k_base": "https://openaipublic.blob.core.windows.net/encodings/r50k_base.tiktoken",
+        "cl100k_base": "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken",
+        "o200k_base": "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken",
+    }
+    from model.tokenizer import TOKENIZER_DIR
+
+    for name, url in urls.items():
+        data = gzip.decompress((TOKENIZER_DIR / f"{name}.tiktoken.gz").read_bytes())
+        (tmp_path / hashlib.sha1(url.encode()).hexdigest()).write_bytes(data)
+        assert url in open(openai_public.__file__).read()
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(tiktoken.registry, "ENCODINGS", {})
+    text = "\n".join(SAMPLES) + " Hello, 世界! <|endoftext|> ’quotes’ 🙂"
+    for ours, theirs in [("gpt2", "r50k_base"), ("cl100k_base", "cl100k_base"), ("o200k_base", "o200k_base")]:
+        reference = tiktoken.get_encoding(theirs)
+        assert get_tokenizer(ours).encode(text) == reference.encode_ordinary(text)
+        assert get_tokenizer(ours).encode(text, allow_special=True) == reference.encode(text, allowed_special="all")
+
+
+def test_endoftext_is_text_unless_allowed():
+    tokenizer = get_tokenizer("gpt2")
+    assert 50256 not in tokenizer.encode("<|endoftext|>")
+    assert tokenizer.encode("<|endoftext|>", allow_special=True) == [50256]
+    assert [p.special for p in tokenizer.pieces([50256, 31373])] == [True, False]
+
+
+def test_partial_utf8_pieces_are_hex_and_grouped():
+    tokenizer = get_tokenizer("gpt2")
+    pieces = tokenizer.pieces(tokenizer.encode("你好🍎"))
+    assert all("\ufffd" not in p.text for p in pieces)
+    partial = [p for p in pieces if p.partial]
+    assert partial, "gpt2 splits 你 and 🍎 into byte pieces"
+    assert all(p.text.startswith("<") and p.text.endswith(">") for p in partial)
+    groups: dict[int, list] = {}
+    for piece in pieces:
+        groups.setdefault(piece.group, []).append(piece)
+    texts = ["".join(p.bytes.decode("latin-1") for p in g).encode("latin-1").decode("utf-8") for g in groups.values()]
+    assert "".join(texts) == "你好🍎"
+    assert [g[0].group_text for g in groups.values()] == texts
+    # 🍎 is four bytes, split over several gpt2 tokens that form one group
+    assert any(len(g) > 1 and g[0].group_text == "🍎" for g in groups.values())
+
+
+@pytest.mark.parametrize("text", ["\ud800 lone surrogate", "nul\x00byte", "\u202eright-to-left\u202c", "<|fim_prefix|>"])
+def test_no_string_raises(text):
+    for name in ENCODINGS:
+        tokenizer = get_tokenizer(name)
+        tokenizer.pieces(tokenizer.encode(text))
+        tokenizer.pieces(tokenizer.encode(text, allow_special=True))
+
+
+def test_truncated_bytes_never_form_a_character():
+    tokenizer = get_tokenizer("gpt2")
+    first_piece_of_ni = tokenizer.encode("你")[:1]
+    (piece,) = tokenizer.pieces(first_piece_of_ni)
+    assert piece.partial and piece.group_text.startswith("<")
