@@ -125,6 +125,17 @@ def process_logits(
     return Distribution(torch.softmax(logits, dim=-1), stages if keep_stages else None)
 
 
+def _invert_cdf(probs: torch.Tensor, uniforms: torch.Tensor) -> torch.Tensor:
+    """Row ``b``'s uniforms ``[B, N]`` → token ids ``[B, N]`` through that row's CDF."""
+    cdf = probs.float().cumsum(dim=-1)
+    targets = uniforms.to(cdf.device) * cdf[:, -1:]
+    # right=True skips zero-probability tokens: their CDF equals their predecessor's.
+    choice = torch.searchsorted(cdf, targets, right=True)
+    # Rounding can push a target onto the CDF's end; fall back to the last possible token.
+    last_possible = probs.shape[-1] - 1 - (probs > 0).flip(-1).int().argmax(dim=-1, keepdim=True)
+    return torch.minimum(choice, last_possible)
+
+
 def sample(
     probs: torch.Tensor,
     generators: list[torch.Generator],
@@ -137,17 +148,14 @@ def sample(
     """
     active = active if active is not None else [True] * probs.shape[0]
     uniforms = torch.tensor(
-        [float(torch.rand((), generator=g)) if on else 0.0 for g, on in zip(generators, active)],
-        dtype=torch.float32,
-        device=probs.device,
+        [[float(torch.rand((), generator=g)) if on else 0.0] for g, on in zip(generators, active)]
     )
-    cdf = probs.float().cumsum(dim=-1)
-    targets = (uniforms * cdf[:, -1])[:, None]
-    # right=True skips zero-probability tokens: their CDF equals their predecessor's.
-    choice = torch.searchsorted(cdf, targets, right=True).squeeze(-1)
-    # Rounding can push a target onto the CDF's end; fall back to the last possible token.
-    last_possible = probs.shape[-1] - 1 - (probs > 0).flip(-1).int().argmax(dim=-1)
-    return torch.minimum(choice, last_possible)
+    return _invert_cdf(probs, uniforms)[:, 0].masked_fill(~torch.tensor(active, device=probs.device), 0)
+
+
+def sample_many(probs: torch.Tensor, count: int, generator: torch.Generator) -> torch.Tensor:
+    """``count`` independent draws from one distribution ``[V]`` (the Sampling lab's histogram)."""
+    return _invert_cdf(probs[None], torch.rand(1, count, generator=generator))[0]
 
 
 def entropy(probs: torch.Tensor) -> torch.Tensor:

@@ -1,0 +1,1 @@
+"""Arrays in, Plotly figures and HTML out. Imports neither torch nor gradio."""

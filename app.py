@@ -1,0 +1,95 @@
+"""Next-Token Lab: the Gradio page. Composes the tabs in ``ui/`` over the engine in ``model/``.
+
+Run ``python app.py`` (binds 127.0.0.1; set GRADIO_SERVER_NAME=0.0.0.0 to expose, as Spaces does).
+``--gpt2-folder`` points the GPT-2 choice at a local HF-layout folder instead of the Hub.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr  # noqa: E402
+
+from ui import tab_attention, tab_padding, tab_sampling, tab_tokens  # noqa: E402
+from ui.common import Translated, friendly, normalise_language, t  # noqa: E402
+from ui.hub import MODEL_CHOICES, ModelHub  # noqa: E402
+from ui.i18n import LANGUAGES  # noqa: E402
+from viz.tokens import CSS  # noqa: E402
+
+DETECT_LANGUAGE_JS = "() => (navigator.language || 'en').toLowerCase().startsWith('zh') ? 'zh' : 'en'"
+
+
+def build_demo(hub: ModelHub) -> gr.Blocks:
+    translated = Translated()
+    with gr.Blocks(title="Next-Token Lab") as demo:
+        with gr.Row(equal_height=True):
+            with gr.Column(scale=4):
+                translated(gr.Markdown(t("app.title")), value="app.title")
+                translated(gr.Markdown(t("app.subtitle")), value="app.subtitle")
+            with gr.Column(scale=1, min_width=200):
+                language = translated(
+                    gr.Radio([(name, code) for code, name in LANGUAGES.items()], value="en",
+                             label=t("app.language"), elem_id="language"),
+                    label="app.language",
+                )
+                model_choice = translated(
+                    gr.Dropdown(list(MODEL_CHOICES), value="bundled", label=t("app.model"), elem_id="model-choice"),
+                    label="app.model", info="app.model_info",
+                )
+        status = gr.Markdown(t("app.status_loading"), elem_id="model-status")
+        with gr.Tabs():
+            with translated(gr.Tab(t("tab.tokens"), id="tokens"), label="tab.tokens"):
+                tab_tokens.build(translated, language)
+            with translated(gr.Tab(t("tab.attention"), id="attention"), label="tab.attention"):
+                tab_attention.build(translated, hub, model_choice, language)
+            with translated(gr.Tab(t("tab.padding"), id="padding"), label="tab.padding"):
+                tab_padding.build(translated, hub, model_choice, language)
+            with translated(gr.Tab(t("tab.sampling"), id="sampling"), label="tab.sampling"):
+                tab_sampling.build(translated, hub, model_choice, language)
+
+        @friendly
+        def describe_model(model_name: str, language_code: str) -> tuple[str, dict]:
+            """Load (once) and describe the chosen model; this is also the page's warm-up."""
+            loaded = hub.get(model_name)
+            facts = loaded.describe()
+            text = t("app.status", language_code).format(**facts)
+            if loaded.random_weights:
+                text += t("app.random_note", language_code)
+            return text, facts
+
+        model_facts = gr.JSON(visible=False)
+        translated_components = translated.components
+        language.change(lambda code: translated.updates(code), language, translated_components,
+                        api_visibility="private", queue=False)
+        model_choice.change(describe_model, [model_choice, language], [status, model_facts], api_name="model_info")
+        language.change(describe_model, [model_choice, language], [status, model_facts], api_visibility="private")
+        demo.load(None, None, language, js=DETECT_LANGUAGE_JS)
+        demo.load(describe_model, [model_choice, language], [status, model_facts], api_visibility="private")
+    return demo
+
+
+LAUNCH_OPTIONS = {"css": CSS, "ssr_mode": False, "share": False, "footer_links": ["api"]}
+hub = ModelHub(gpt2_folder=os.environ.get("NEXT_TOKEN_LAB_GPT2_FOLDER"))
+demo = build_demo(hub)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--gpt2-folder", help="local folder with GPT-2's config.json + model.safetensors")
+    parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
+    args = parser.parse_args()
+    if args.gpt2_folder:
+        hub.gpt2_folder = Path(args.gpt2_folder)
+    hub.get("bundled")  # load before serving so the first click is fast
+    demo.queue(max_size=64, default_concurrency_limit=2).launch(
+        server_name=args.host, server_port=args.port, **LAUNCH_OPTIONS
+    )
+
+
+if __name__ == "__main__":
+    main()

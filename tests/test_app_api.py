@@ -1,0 +1,96 @@
+"""Every endpoint called through gradio_client against a launched app, checking the real numbers."""
+
+from __future__ import annotations
+
+import pytest
+
+from model import get_tokenizer
+
+
+@pytest.fixture(scope="module")
+def client():
+    gradio_client = pytest.importorskip("gradio_client")
+    import app
+
+    app.demo.queue(max_size=64, default_concurrency_limit=2).launch(
+        prevent_thread_lock=True, quiet=True, server_name="127.0.0.1", server_port=None, **app.LAUNCH_OPTIONS
+    )
+    try:
+        yield gradio_client.Client(app.demo.local_url, verbose=False)
+    finally:
+        app.demo.close()
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_tokenize_equals_tiktoken(client, language):
+    text = "我喜欢吃苹果，因为它很好吃 <|endoftext|> 🍎"
+    chips, stats, ids = client.predict(text, False, True, language, api_name="/tokenize")
+    for name in ("gpt2", "cl100k_base", "o200k_base"):
+        assert ids[name] == get_tokenizer(name).encode(text)
+    assert "ntl-partial" in chips and "\ufffd" not in chips
+    _, _, special = client.predict(text, True, False, language, api_name="/tokenize")
+    assert 50256 in special["gpt2"] and 50256 not in ids["gpt2"]
+
+
+def test_attention_rows_and_masked_cells(client):
+    *_, facts = client.predict("bundled", "The cat sat on the mat", "Hello", "left", "causal", 2, 3, 0, 0, 1, 0, "en",
+                               api_name="/attention")
+    assert facts["pad_positions"], "prompt B is shorter, so its row is padded"
+    assert abs(facts["row_sums_max"] - 1) < 1e-5 and abs(facts["row_sums_min"] - 1) < 1e-5
+    assert facts["masked_cells_max_weight"] == 0.0
+
+
+def test_padding_lab_left_matches_and_right_naive_does_not(client):
+    prompts = "To be, or not to be, that is the question:\nRomeo:\nWhat light through yonder window"
+    *_, summary = client.predict("bundled", prompts, 10, "right-naive", 1, "en", api_name="/padding_lab")
+    assert all(row["matches_alone"] for row in summary["left"])
+    assert all(row["matches_alone"] for row in summary["right-masked"])
+    assert all(row["max_abs_dlogit"] < 1e-3 for row in summary["left"])
+    padded_rows = summary["right-naive"][1:]
+    assert not any(row["matches_alone"] for row in padded_rows)
+
+
+def test_sampling_stage_masses_sum_to_one(client):
+    *_, facts = client.predict("bundled", "ROMEO:\nBut soft", 1.2, 0.8, 50, 0.9, 0.02, "en", api_name="/distribution")
+    assert list(facts) == ["model", "repetition_penalty", "temperature", "top_k", "top_p", "min_p"]
+    for stage in facts.values():
+        assert abs(stage["mass"] - 1) < 1e-4
+    kept = [facts[s]["kept"] for s in ("temperature", "top_k", "top_p", "min_p")]
+    assert kept == sorted(kept, reverse=True) and kept[1] <= 50
+
+
+def test_draws_match_their_distribution(client):
+    _, facts = client.predict("bundled", "ROMEO:", 1.0, 1.0, 20, 1.0, 0.0, 20000, 3, "en", api_name="/draw_samples")
+    assert facts["total_variation"] < 0.03  # 20 tokens, 20 000 draws: expected TV ≈ 0.01
+
+
+def test_generate_streams_html(client):
+    html = client.predict("bundled", "ROMEO:", 1.0, 0.0, 0, 1.0, 0.0, 8, 0, "en", api_name="/generate")
+    assert "ntl-gen" in html and html.count("title=\"p=") == 8
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        ("", False, False, "en", "/tokenize"),
+        ("x" * 200_000, False, False, "en", "/tokenize"),
+        ("bundled", "", 1.0, 1.0, 0, 0.9, 0.0, "en", "/distribution"),
+        ("bundled", "hi", 1.0, -1.0, 0, 0.9, 0.0, "en", "/distribution"),
+        ("bundled", "hi", 1.0, 1.0, 0, 1.5, 0.0, "en", "/distribution"),
+        ("bundled", "only one prompt", 10, "left", 0, "en", "/padding_lab"),
+        ("bundled", "a", "", "left", "causal", 0, 1, 99, 0, 0, 0, "en", "/attention"),
+        ("no-such-model", "a", "", "left", "causal", 0, 1, 0, 0, 0, 0, "en", "/attention"),
+    ],
+)
+def test_bad_input_is_a_clear_message(client, call):
+    from gradio_client.exceptions import AppError
+
+    *args, endpoint = call
+    if args[0] == "":
+        result = client.predict(*args, api_name=endpoint)  # empty text is valid: zero tokens
+        assert result[2] == {"gpt2": [], "cl100k_base": [], "o200k_base": []}
+        return
+    with pytest.raises(AppError) as error:
+        client.predict(*args, api_name=endpoint)
+    message = str(error.value)
+    assert "Traceback" not in message and len(message) < 300 and message.strip()

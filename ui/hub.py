@@ -1,0 +1,76 @@
+"""The models the page can use, each loaded once and shared by every request."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from model import GPT, GPTConfig, ModelUnavailableError, Tokenizer, bundled_model_available, get_tokenizer
+from model.checkpoint import load_bundled, load_checkpoint, load_from_hub
+
+MODEL_CHOICES = ("bundled", "gpt2")  # the allow-list: nothing else from the browser reaches a loader
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    key: str
+    model: GPT
+    tokenizer: Tokenizer
+    random_weights: bool
+
+    @property
+    def context(self) -> int:
+        return self.model.config.n_positions
+
+    def describe(self) -> dict:
+        config = self.model.config
+        return {
+            "model": self.key,
+            "device": str(self.model.device),
+            "parameters": self.model.num_parameters(),
+            "layers": config.n_layer,
+            "heads": config.n_head,
+            "width": config.n_embd,
+            "context": config.n_positions,
+            "random_weights": self.random_weights,
+        }
+
+
+def placeholder_model() -> GPT:
+    """Stand-in when no bundled checkpoint exists: small, seeded, random; the page says so."""
+    torch.manual_seed(0)
+    return GPT(GPTConfig(n_positions=256, n_embd=128, n_layer=4, n_head=4)).eval()
+
+
+class ModelHub:
+    """Loads each allowed model on first use (under a lock) and keeps it."""
+
+    def __init__(self, gpt2_folder: str | Path | None = None, device: torch.device | str | None = None) -> None:
+        self.gpt2_folder = Path(gpt2_folder) if gpt2_folder else None
+        self.device = device
+        self._models: dict[str, LoadedModel] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> LoadedModel:
+        if key not in MODEL_CHOICES:
+            raise ValueError(f"unknown model {key!r}; choose one of {', '.join(MODEL_CHOICES)}")
+        with self._lock:
+            if key not in self._models:
+                self._models[key] = self._load(key)
+            return self._models[key]
+
+    def _load(self, key: str) -> LoadedModel:
+        tokenizer = get_tokenizer("gpt2")
+        if key == "bundled":
+            if bundled_model_available():
+                return LoadedModel(key, load_bundled(self.device), tokenizer, random_weights=False)
+            return LoadedModel(key, placeholder_model().to(self.device or "cpu"), tokenizer, random_weights=True)
+        if self.gpt2_folder is not None:
+            return LoadedModel(key, load_checkpoint(self.gpt2_folder, self.device), tokenizer, random_weights=False)
+        return LoadedModel(key, load_from_hub(device=self.device), tokenizer, random_weights=False)
+
+
+__all__ = ["MODEL_CHOICES", "LoadedModel", "ModelHub", "ModelUnavailableError"]

@@ -1,0 +1,147 @@
+"""Tab 2: attention heatmaps per layer and head, the mask that produced them, and a mask gallery."""
+
+from __future__ import annotations
+
+import gradio as gr
+import numpy as np
+import torch
+
+from model import MaskKind, build_attention_mask, generate, pad_batch
+from viz.attention import attention_heatmap, heads_grid, mask_gallery, mask_heatmap, prediction_bars
+
+from .common import MAX_NEW_TOKENS, MAX_PROMPT_CHARACTERS, Translated, UserInputError, friendly, normalise_language, number, t, text_input
+from .hub import ModelHub
+
+MASK_KINDS = [k.value for k in MaskKind]
+TOP_PREDICTIONS = 8
+
+
+def _encode(loaded, prompt: str, label: str) -> list[int]:
+    ids = loaded.tokenizer.encode(prompt)
+    if len(ids) > loaded.context // 2:
+        raise UserInputError(f"{label} has {len(ids)} tokens; keep it under {loaded.context // 2} for a readable heatmap")
+    return ids
+
+
+def _labels(tokenizer, ids: list[int], pad_id: int, is_pad: list[bool]) -> list[str]:
+    return ["⟨pad⟩" if pad else piece.text for piece, pad in zip(tokenizer.pieces(ids), is_pad)]
+
+
+def _top(tokenizer, logits: torch.Tensor) -> tuple[list[str], list[float]]:
+    probs = torch.softmax(logits.float(), -1)
+    values, indices = probs.topk(TOP_PREDICTIONS)
+    return [p.text for p in tokenizer.pieces(indices.tolist())], values.tolist()
+
+
+def make_attention_handler(hub: ModelHub):
+    @friendly
+    @torch.no_grad()
+    def attention(model_name, prompt_a, prompt_b, padding_side, mask_kind, prefix_length, window, layer, head, row,
+                  extend_tokens, language):
+        """Run the model once under the chosen mask and show what every head attended to."""
+        language = normalise_language(language)
+        loaded = hub.get(model_name)
+        model, tokenizer, pad_id = loaded.model, loaded.tokenizer, loaded.tokenizer.eot_id
+        config = model.config
+        prompts = [_encode(loaded, text_input(prompt_a, t("att.prompt_a", language), MAX_PROMPT_CHARACTERS), "prompt A")]
+        if prompt_b and str(prompt_b).strip():
+            prompts.append(_encode(loaded, text_input(prompt_b, t("att.prompt_b", language), MAX_PROMPT_CHARACTERS), "prompt B"))
+        if mask_kind not in MASK_KINDS:
+            raise UserInputError(f"mask must be one of {', '.join(MASK_KINDS)}")
+        if padding_side not in ("left", "right"):
+            raise UserInputError("padding side must be 'left' or 'right'")
+        layer = number(layer, t("att.layer", language), 0, config.n_layer - 1, integer=True)
+        head = number(head, t("att.head", language), 0, config.n_head - 1, integer=True)
+        row = number(row, t("att.row", language), 0, len(prompts) - 1, integer=True)
+        extend = number(extend_tokens, t("att.extend", language), 0, min(16, MAX_NEW_TOKENS), integer=True)
+        prefix_length = number(prefix_length, t("att.prefix", language), 0, config.n_positions, integer=True)
+        window = number(window, t("att.window", language), 1, config.n_positions, integer=True)
+
+        if extend:
+            continuation = generate(model, prompts, extend, pad_id=pad_id)
+            prompts = [p + new for p, new in zip(prompts, continuation.new_tokens)]
+        batch = pad_batch(prompts, pad_id, padding_side, device=model.device)
+        out = model(batch.input_ids, attention_mask=batch.attention_mask, mask_kind=mask_kind,
+                    prefix_length=prefix_length, window=window, output_attentions=True)
+        causal = model(batch.input_ids, attention_mask=batch.attention_mask)
+
+        is_pad = (batch.attention_mask[row] == 0).tolist()
+        pads = [i for i, p in enumerate(is_pad) if p]
+        labels = _labels(tokenizer, batch.input_ids[row].tolist(), pad_id, is_pad)
+        weights = out.attentions[layer][row].float().cpu().numpy()
+        applied = out.mask[min(row, out.mask.shape[0] - 1), 0].cpu().numpy()
+        last_real = max(i for i, p in enumerate(is_pad) if not p)
+
+        mask_name = t(f"mask.{mask_kind}", language)
+        heatmap = attention_heatmap(
+            weights[head], labels, t("att.fig.head", language).format(layer=layer, head=head, mask=mask_name),
+            t("att.fig.head_summary", language).format(n=len(labels), pads=len(pads)), pads,
+            (t("att.axis.key", language), t("att.axis.query", language)),
+        )
+        grid = heads_grid(weights, labels, t("att.fig.heads", language).format(layer=layer),
+                          t("att.fig.heads_summary", language).format(h=config.n_head), t("att.head", language))
+        mask_fig = mask_heatmap(applied, labels, t("att.fig.mask", language).format(mask=mask_name),
+                                t("att.fig.mask_summary", language).format(allowed=int(applied.sum()), total=applied.size), pads)
+        width = len(labels)
+        real = batch.attention_mask[row : row + 1]
+        gallery = {
+            t("mask.causal", language): build_attention_mask("causal", width, width),
+            t("mask.padding", language): build_attention_mask("bidirectional", width, width, real),
+            t("mask.causal_padding", language): build_attention_mask("causal", width, width, real),
+            t("mask.bidirectional", language): build_attention_mask("bidirectional", width, width),
+            t("mask.prefix_lm", language): build_attention_mask("prefix_lm", width, width, prefix_length=prefix_length),
+            t("mask.sliding_window", language): build_attention_mask("sliding_window", width, width, window=window),
+        }
+        gallery_fig = mask_gallery({k: v[0, 0].cpu().numpy() for k, v in gallery.items()},
+                                   t("att.fig.gallery", language), t("att.fig.gallery_summary", language))
+        chosen = _top(tokenizer, out.logits[row, last_real])
+        reference = _top(tokenizer, causal.logits[row, last_real])
+        predictions = prediction_bars(
+            {t("mask.causal", language): reference, mask_name: chosen},
+            t("att.fig.next", language), t("att.fig.next_summary", language).format(a=reference[0][0], b=chosen[0][0]),
+        )
+        rows_sum = weights[head].sum(-1)
+        facts = {
+            "tokens": width,
+            "pad_positions": pads,
+            "mask": mask_kind,
+            "layer": layer,
+            "head": head,
+            "row_sums_min": float(rows_sum[rows_sum > 0].min()) if (rows_sum > 0).any() else 0.0,
+            "row_sums_max": float(rows_sum.max()),
+            "masked_cells_max_weight": float(np.abs(weights[:, ~applied]).max()) if (~applied).any() else 0.0,
+            "top_next_token": {"causal": reference[0][0], mask_kind: chosen[0][0]},
+        }
+        return heatmap, grid, mask_fig, gallery_fig, predictions, facts
+
+    return attention
+
+
+def build(translated: Translated, hub: ModelHub, model_choice, language) -> None:
+    translated(gr.Markdown(t("att.intro")), value="att.intro")
+    with gr.Row():
+        prompt_a = translated(gr.Textbox("The cat sat on the mat because it was", label=t("att.prompt_a"), elem_id="att-a"),
+                              label="att.prompt_a")
+        prompt_b = translated(gr.Textbox("Once upon a time", label=t("att.prompt_b"), elem_id="att-b"),
+                              label="att.prompt_b", info="att.prompt_b_info")
+    with gr.Row():
+        padding_side = translated(gr.Radio(["left", "right"], value="left", label=t("att.side")), label="att.side")
+        mask_kind = translated(gr.Dropdown(MASK_KINDS, value="causal", label=t("att.mask")), label="att.mask")
+        prefix_length = translated(gr.Slider(0, 32, value=4, step=1, label=t("att.prefix")), label="att.prefix")
+        window = translated(gr.Slider(1, 32, value=3, step=1, label=t("att.window")), label="att.window")
+    with gr.Row():
+        layer = translated(gr.Slider(0, 11, value=0, step=1, label=t("att.layer")), label="att.layer")
+        head = translated(gr.Slider(0, 11, value=0, step=1, label=t("att.head")), label="att.head")
+        row = translated(gr.Radio([("A", 0), ("B", 1)], value=1, label=t("att.row")), label="att.row")
+        extend = translated(gr.Slider(0, 16, value=0, step=1, label=t("att.extend")), label="att.extend")
+    run = translated(gr.Button(t("att.run"), variant="primary", elem_id="att-run"), value="att.run")
+    with gr.Row():
+        heatmap = gr.Plot(elem_id="att-heatmap")
+        mask_fig = gr.Plot(elem_id="att-mask")
+    predictions = gr.Plot()
+    heads = gr.Plot()
+    gallery = gr.Plot()
+    with translated(gr.Accordion(t("att.facts"), open=False), label="att.facts"):
+        facts = gr.JSON()
+    inputs = [model_choice, prompt_a, prompt_b, padding_side, mask_kind, prefix_length, window, layer, head, row, extend, language]
+    run.click(make_attention_handler(hub), inputs, [heatmap, heads, mask_fig, gallery, predictions, facts], api_name="attention")

@@ -1,0 +1,169 @@
+"""Tab 4: the model's real next-token distribution through the one sampling pipeline, stage by stage."""
+
+from __future__ import annotations
+
+import math
+
+import gradio as gr
+import numpy as np
+import torch
+
+from model import SamplingConfig, fit_to_context, process_logits, stream_generate
+from model.sampling import STAGES, entropy, sample_many, seen_tokens
+from viz.sampling import cumulative_curve, draws_vs_distribution, generated_html, stage_bars, temperature_sweep
+
+from .common import MAX_NEW_TOKENS, MAX_PROMPT_CHARACTERS, Translated, UserInputError, friendly, normalise_language, number, t, text_input
+from .hub import ModelHub
+
+SHOWN = 12
+MAX_DRAWS = 50_000
+SWEEP = [0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.3, 1.6, 2.0, 3.0]
+
+
+def _settings(language, penalty, temperature, top_k, top_p, min_p) -> SamplingConfig:
+    try:
+        return SamplingConfig(
+            temperature=number(temperature, t("smp.temperature", language), 0, 10),
+            top_k=number(top_k, t("smp.top_k", language), 0, 1_000_000, integer=True),
+            top_p=number(top_p, t("smp.top_p", language), 0, 1),
+            min_p=number(min_p, t("smp.min_p", language), 0, 1),
+            repetition_penalty=number(penalty, t("smp.penalty", language), 0.01, 10),
+        )
+    except ValueError as error:
+        raise UserInputError(str(error)) from None
+
+
+def _next_token_logits(loaded, prompt: str, language: str) -> tuple[torch.Tensor, list[int]]:
+    ids = loaded.tokenizer.encode(text_input(prompt, t("smp.prompt", language), MAX_PROMPT_CHARACTERS))
+    (ids,), _ = fit_to_context([ids], 1, loaded.context)
+    with torch.no_grad():
+        logits = loaded.model(torch.tensor([ids], device=loaded.model.device), last_logits_only=True).logits[0, -1]
+    return logits.float().cpu(), ids
+
+
+def make_handlers(hub: ModelHub):
+    @friendly
+    def distribution(model_name, prompt, penalty, temperature, top_k, top_p, min_p, language):
+        """Every stage of the pipeline on the real next-token distribution, with its statistics."""
+        language = normalise_language(language)
+        loaded = hub.get(model_name)
+        config = _settings(language, penalty, temperature, top_k, top_p, min_p)
+        logits, ids = _next_token_logits(loaded, prompt, language)
+        seen = seen_tokens([ids], logits.shape[-1])
+        result = process_logits(logits[None], config, seen, keep_stages=True)
+        stages = {name: probs[0] for name, probs in result.stages.items()}
+        # Show the tokens that matter at the end, plus the model's own favourites.
+        shown = torch.cat([stages["min_p"].topk(SHOWN).indices, stages["model"].topk(SHOWN).indices])
+        shown = list(dict.fromkeys(shown.tolist()))[:SHOWN]
+        labels = [p.text for p in loaded.tokenizer.pieces(shown)]
+        panels, facts = {}, {}
+        for name in STAGES:
+            probs = stages[name]
+            kept = int((probs > 0).sum())
+            h = float(entropy(probs))
+            panels[t(f"stage.{name}", language)] = (labels, probs[shown].tolist(), kept)
+            facts[name] = {"kept": kept, "mass": float(probs.sum()), "entropy_nats": h, "effective_choices": math.exp(h)}
+        stage_fig = stage_bars(panels, t("smp.fig.stages", language),
+                               t("smp.fig.stages_summary", language).format(kept=facts["min_p"]["kept"]), t("smp.kept", language))
+        before_top_p = stages["top_k"]
+        sorted_probs = before_top_p.sort(descending=True).values
+        nonzero = int((sorted_probs > 0).sum())
+        curve = cumulative_curve(
+            sorted_probs[: min(nonzero, 2000)].tolist(), config.top_p, facts["top_p"]["kept"],
+            t("smp.fig.cumulative", language), t("smp.fig.cumulative_summary", language).format(p=config.top_p, n=facts["top_p"]["kept"]),
+            (t("smp.axis.rank", language), t("smp.axis.cumulative", language)),
+        )
+        sweep_rows = [process_logits(logits[None], SamplingConfig(temperature=T, repetition_penalty=config.repetition_penalty), seen).probs[0]
+                      for T in SWEEP]
+        top_tokens = stages["repetition_penalty"].topk(3).indices.tolist()
+        series = {t("smp.entropy", language): [float(entropy(p)) for p in sweep_rows]}
+        for token, piece in zip(top_tokens, loaded.tokenizer.pieces(top_tokens)):
+            series[f"p({piece.text!r})"] = [float(p[token]) for p in sweep_rows]
+        sweep = temperature_sweep(SWEEP, series, t("smp.fig.sweep", language), t("smp.fig.sweep_summary", language),
+                                  t("smp.temperature", language))
+        table = "".join(
+            f"<tr><td>{t(f'stage.{name}', language)}</td><td>{f['kept']:,}</td><td>{f['entropy_nats']:.3f}</td>"
+            f"<td>{f['effective_choices']:.1f}</td></tr>" for name, f in facts.items()
+        )
+        header = "".join(f"<th>{t(k, language)}</th>" for k in ("smp.h.stage", "smp.h.kept", "smp.h.entropy", "smp.h.effective"))
+        return stage_fig, curve, sweep, f'<table class="ntl-table"><thead><tr>{header}</tr></thead><tbody>{table}</tbody></table>', facts
+
+    @friendly
+    def draw(model_name, prompt, penalty, temperature, top_k, top_p, min_p, draws, seed, language):
+        """Seeded draws from the processed distribution, counted against that distribution."""
+        language = normalise_language(language)
+        loaded = hub.get(model_name)
+        config = _settings(language, penalty, temperature, top_k, top_p, min_p)
+        draws = number(draws, t("smp.draws", language), 1, MAX_DRAWS, integer=True)
+        seed = number(seed, t("smp.seed", language), 0, 2**31 - 1, integer=True)
+        logits, ids = _next_token_logits(loaded, prompt, language)
+        probs = process_logits(logits[None], config, seen_tokens([ids], logits.shape[-1])).probs
+        generator = torch.Generator().manual_seed(seed)
+        drawn = sample_many(probs[0], draws, generator)
+        counts = torch.bincount(drawn, minlength=probs.shape[-1]).float() / draws
+        shown = list(dict.fromkeys(probs[0].topk(SHOWN).indices.tolist() + counts.topk(SHOWN).indices.tolist()))[:SHOWN]
+        labels = [p.text for p in loaded.tokenizer.pieces(shown)]
+        tv = 0.5 * float((counts - probs[0]).abs().sum())
+        fig = draws_vs_distribution(labels, probs[0, shown].tolist(), counts[shown].tolist(),
+                                    (t("smp.expected", language), t("smp.observed", language)),
+                                    t("smp.fig.draws", language).format(n=draws, seed=seed),
+                                    t("smp.fig.draws_summary", language).format(tv=tv))
+        return fig, {"draws": draws, "seed": seed, "total_variation": tv}
+
+    @friendly
+    def generate_text(model_name, prompt, penalty, temperature, top_k, top_p, min_p, max_new_tokens, seed, language):
+        """Stream a continuation; each token is shaded by the probability it was sampled with."""
+        language = normalise_language(language)
+        loaded = hub.get(model_name)
+        config = _settings(language, penalty, temperature, top_k, top_p, min_p)
+        max_new = number(max_new_tokens, t("smp.max_new", language), 1, MAX_NEW_TOKENS, integer=True)
+        seed = number(seed, t("smp.seed", language), 0, 2**31 - 1, integer=True)
+        ids = loaded.tokenizer.encode(text_input(prompt, t("smp.prompt", language), MAX_PROMPT_CHARACTERS))
+        (ids,), truncated = fit_to_context([ids], max_new, loaded.context)
+        shown_prompt = ("…" if truncated[0] else "") + loaded.tokenizer.decode(ids)
+        tokens = []
+        for step in stream_generate(loaded.model, [ids], max_new, config, seed=seed, eos_id=loaded.tokenizer.eot_id):
+            token = step.tokens[0]
+            top = step.distribution.probs[0].topk(5)
+            alternatives = [(p.text, float(v)) for p, v in zip(loaded.tokenizer.pieces(top.indices.tolist()), top.values)]
+            tokens.append((loaded.tokenizer.pieces([token])[0].text, step.sampled_probs[0], alternatives))
+            yield generated_html(shown_prompt, tokens)
+
+    return distribution, draw, generate_text
+
+
+def build(translated: Translated, hub: ModelHub, model_choice, language) -> None:
+    translated(gr.Markdown(t("smp.intro")), value="smp.intro")
+    prompt = translated(gr.Textbox("ROMEO:\nBut soft, what light through yonder window", lines=2, label=t("smp.prompt"), elem_id="smp-prompt"),
+                        label="smp.prompt")
+    with gr.Row():
+        penalty = translated(gr.Slider(1.0, 3.0, value=1.0, step=0.05, label=t("smp.penalty")), label="smp.penalty")
+        temperature = translated(gr.Slider(0.0, 3.0, value=1.0, step=0.05, label=t("smp.temperature")),
+                                 label="smp.temperature", info="smp.temperature_info")
+        top_k = translated(gr.Slider(0, 200, value=0, step=1, label=t("smp.top_k")), label="smp.top_k", info="smp.off_zero")
+        top_p = translated(gr.Slider(0.0, 1.0, value=0.9, step=0.01, label=t("smp.top_p")), label="smp.top_p", info="smp.off_one")
+        min_p = translated(gr.Slider(0.0, 1.0, value=0.0, step=0.01, label=t("smp.min_p")), label="smp.min_p", info="smp.off_zero")
+    show = translated(gr.Button(t("smp.show"), variant="primary", elem_id="smp-run"), value="smp.show")
+    stages = gr.Plot(elem_id="smp-stages")
+    stats = gr.HTML()
+    with gr.Row():
+        curve = gr.Plot()
+        sweep = gr.Plot()
+    with translated(gr.Accordion(t("smp.facts"), open=False), label="smp.facts"):
+        facts = gr.JSON()
+    with gr.Row():
+        draws = translated(gr.Slider(100, MAX_DRAWS, value=5000, step=100, label=t("smp.draws")), label="smp.draws")
+        seed = translated(gr.Number(0, precision=0, label=t("smp.seed")), label="smp.seed")
+        draw_button = translated(gr.Button(t("smp.draw")), value="smp.draw")
+    histogram = gr.Plot()
+    draw_facts = gr.JSON(visible=False)
+    with gr.Row():
+        max_new = translated(gr.Slider(1, MAX_NEW_TOKENS, value=30, step=1, label=t("smp.max_new")), label="smp.max_new")
+        generate_button = translated(gr.Button(t("smp.generate")), value="smp.generate")
+    generated = gr.HTML(elem_id="smp-generated")
+
+    distribution, draw, generate_text = make_handlers(hub)
+    knobs = [model_choice, prompt, penalty, temperature, top_k, top_p, min_p]
+    show.click(distribution, knobs + [language], [stages, curve, sweep, stats, facts], api_name="distribution")
+    draw_button.click(draw, knobs + [draws, seed, language], [histogram, draw_facts], api_name="draw_samples")
+    generate_button.click(generate_text, knobs + [max_new, seed, language], [generated], api_name="generate")

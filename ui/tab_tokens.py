@@ -1,0 +1,71 @@
+"""Tab 1: how text becomes tokens, in three real tokenizers side by side."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from model import get_tokenizer
+from viz.tokens import comparison_table, token_chips
+
+from .common import MAX_TEXT_CHARACTERS, Translated, friendly, normalise_language, t, text_input
+
+TOKENIZERS = ("gpt2", "cl100k_base", "o200k_base")
+EXAMPLES = [
+    "The quick brown fox jumps over the lazy dog.",
+    "我喜欢吃苹果，因为它很好吃",
+    "Emoji: 🍎🙂👩‍👩‍👧",
+    "def square(x):\n    return x ** 2",
+    "In 2024, 3.14159 × 1000 = 3141.59",
+    "Hello<|endoftext|>World",
+]
+
+
+@friendly
+def tokenize(text: str, allow_special: bool, show_bytes: bool, language: str) -> tuple[str, str, dict]:
+    """Tokenize with every tokenizer: chips per tokenizer, a counts table, and the raw ids."""
+    language = normalise_language(language)
+    text = text_input(text, t("tok.text", language), MAX_TEXT_CHARACTERS, allow_empty=True)
+    sections, rows, ids = [], [], {}
+    characters, byte_count = len(text), len(text.encode("utf-8"))
+    for name in TOKENIZERS:
+        tokenizer = get_tokenizer(name)
+        token_ids = tokenizer.encode(text, allow_special=bool(allow_special))
+        pieces = tokenizer.pieces(token_ids)
+        ids[name] = token_ids
+        partial = sum(p.partial for p in pieces)
+        sections.append(
+            f"<h4>{name} · {len(token_ids)} {t('tok.tokens', language)}"
+            f"{f' · {partial} ' + t('tok.partial_count', language) if partial else ''}</h4>"
+            + (token_chips(pieces, show_bytes=bool(show_bytes), partial_label=t("tok.partial", language))
+               if token_ids else f"<p>{t('tok.empty', language)}</p>")
+        )
+        rows.append({
+            "tokenizer": name,
+            "tokens": len(token_ids),
+            "characters": characters,
+            "bytes": byte_count,
+            "chars_per_token": f"{characters / len(token_ids):.2f}" if token_ids else "–",
+            "vocab": f"{tokenizer.vocab_size:,}",
+        })
+    headers = [t(k, language) for k in ("tok.h.name", "tok.h.tokens", "tok.h.chars", "tok.h.bytes", "tok.h.cpt", "tok.h.vocab")]
+    return "".join(sections), comparison_table(rows, headers), ids
+
+
+def build(translated: Translated, language: gr.components.Component) -> None:
+    translated(gr.Markdown(t("tok.intro")), value="tok.intro")
+    with gr.Row():
+        text = translated(gr.Textbox(value=EXAMPLES[1], lines=3, max_lines=12, label=t("tok.text"), elem_id="tok-text"),
+                          label="tok.text")
+        with gr.Column(scale=0, min_width=220):
+            allow_special = translated(gr.Checkbox(False, label=t("tok.special")), label="tok.special", info="tok.special_info")
+            show_bytes = translated(gr.Checkbox(True, label=t("tok.bytes")), label="tok.bytes")
+            run = translated(gr.Button(t("tok.run"), variant="primary", elem_id="tok-run"), value="tok.run")
+    gr.Examples(EXAMPLES, inputs=text, label=None)
+    stats = gr.HTML(elem_id="tok-stats")
+    chips = gr.HTML(elem_id="tok-chips")
+    with translated(gr.Accordion(t("tok.ids"), open=False), label="tok.ids"):
+        ids = gr.JSON()
+    inputs = [text, allow_special, show_bytes, language]
+    outputs = [chips, stats, ids]
+    run.click(tokenize, inputs, outputs, api_name="tokenize")
+    text.submit(tokenize, inputs, outputs, api_visibility="private")

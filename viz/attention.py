@@ -1,0 +1,107 @@
+"""Attention heatmaps, masks and their small multiples."""
+
+from __future__ import annotations
+
+import math
+from typing import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .common import finish, unique_labels
+from .palette import HEATMAP_SCALE, MASK_SCALE, OKABE_ITO
+
+_HOVER = "query %{y}<br>key %{x}<br>weight %{z:.4f}<extra></extra>"
+
+
+def _mark_pads(fig: go.Figure, pad_rows: Sequence[int], pad_columns: Sequence[int], n_rows: int, n_cols: int, **where) -> None:
+    """Outline pad rows and columns with dashed boxes so they are visible without colour."""
+    style = {"line": {"color": "#D55E00", "width": 2, "dash": "dot"}, "fillcolor": "rgba(0,0,0,0)"}
+    for r in pad_rows:
+        fig.add_shape(type="rect", x0=-0.5, x1=n_cols - 0.5, y0=r - 0.5, y1=r + 0.5, **style, **where)
+    for c in pad_columns:
+        fig.add_shape(type="rect", x0=c - 0.5, x1=c + 0.5, y0=-0.5, y1=n_rows - 0.5, **style, **where)
+
+
+def attention_heatmap(
+    weights: np.ndarray,
+    labels: Sequence[str],
+    title: str,
+    summary: str,
+    pads: Sequence[int] = (),
+    axis_titles: tuple[str, str] = ("key (attended to)", "query (attending)"),
+) -> go.Figure:
+    """One head: rows are queries, columns keys; cell = attention probability."""
+    names = unique_labels(list(labels))
+    fig = go.Figure(
+        go.Heatmap(z=weights, x=names, y=names, colorscale=HEATMAP_SCALE, zmin=0, zmax=1, hovertemplate=_HOVER,
+                   colorbar={"title": "p"})
+    )
+    fig.update_yaxes(autorange="reversed", title=axis_titles[1], type="category")
+    fig.update_xaxes(title=axis_titles[0], type="category", tickangle=-45)
+    _mark_pads(fig, pads, pads, len(names), len(names))
+    return finish(fig, title, summary, height=max(420, 26 * len(names) + 160))
+
+
+def heads_grid(weights: np.ndarray, labels: Sequence[str], title: str, summary: str, head_label: str = "head") -> go.Figure:
+    """All heads of one layer as small multiples sharing one colour scale."""
+    heads = weights.shape[0]
+    columns = min(heads, 4)
+    rows = math.ceil(heads / columns)
+    names = unique_labels(list(labels))
+    fig = make_subplots(rows=rows, cols=columns, subplot_titles=[f"{head_label} {h}" for h in range(heads)],
+                        horizontal_spacing=0.03, vertical_spacing=0.08)
+    for h in range(heads):
+        fig.add_trace(
+            go.Heatmap(z=weights[h], x=names, y=names, colorscale=HEATMAP_SCALE, zmin=0, zmax=1,
+                       showscale=h == 0, hovertemplate=f"{head_label} {h}<br>" + _HOVER),
+            row=h // columns + 1, col=h % columns + 1,
+        )
+    fig.update_yaxes(autorange="reversed", showticklabels=False, type="category")
+    fig.update_xaxes(showticklabels=False, type="category")
+    return finish(fig, title, summary, height=260 * rows + 100)
+
+
+def mask_heatmap(mask: np.ndarray, labels: Sequence[str], title: str, summary: str, pads: Sequence[int] = ()) -> go.Figure:
+    """The boolean mask that was applied: blue = may attend, grey = blocked."""
+    names = unique_labels(list(labels))
+    fig = go.Figure(
+        go.Heatmap(z=mask.astype(int), x=names, y=names, colorscale=MASK_SCALE, zmin=0, zmax=1, showscale=False,
+                   xgap=1, ygap=1, hovertemplate="query %{y}<br>key %{x}<br>allowed %{z}<extra></extra>")
+    )
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(type="category", tickangle=-45)
+    _mark_pads(fig, pads, pads, len(names), len(names))
+    return finish(fig, title, summary, height=max(380, 26 * len(names) + 160))
+
+
+def mask_gallery(masks: Mapping[str, np.ndarray], title: str, summary: str) -> go.Figure:
+    """Every mask kind side by side on the same positions."""
+    names = list(masks)
+    columns = min(len(names), 3)
+    rows = math.ceil(len(names) / columns)
+    fig = make_subplots(rows=rows, cols=columns, subplot_titles=names, horizontal_spacing=0.05, vertical_spacing=0.12)
+    for i, name in enumerate(names):
+        fig.add_trace(
+            go.Heatmap(z=masks[name].astype(int), colorscale=MASK_SCALE, zmin=0, zmax=1, showscale=False, xgap=1, ygap=1,
+                       hovertemplate=f"{name}<br>query %{{y}} key %{{x}}: %{{z}}<extra></extra>"),
+            row=i // columns + 1, col=i % columns + 1,
+        )
+    fig.update_yaxes(autorange="reversed", showticklabels=False)
+    fig.update_xaxes(showticklabels=False)
+    return finish(fig, title, summary, height=250 * rows + 100)
+
+
+def prediction_bars(predictions: Mapping[str, tuple[Sequence[str], Sequence[float]]], title: str, summary: str) -> go.Figure:
+    """Top next-token probabilities under several conditions, one horizontal bar group each."""
+    fig = make_subplots(rows=1, cols=len(predictions), subplot_titles=list(predictions), horizontal_spacing=0.12)
+    for i, (name, (tokens, probs)) in enumerate(predictions.items()):
+        fig.add_trace(
+            go.Bar(x=list(probs), y=unique_labels(list(tokens)), orientation="h", marker_color=OKABE_ITO[i % 8],
+                   name=name, hovertemplate="%{y}: %{x:.4f}<extra></extra>"),
+            row=1, col=i + 1,
+        )
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(range=[0, 1], title="p")
+    return finish(fig, title, summary, height=380)

@@ -1,0 +1,30 @@
+"""Figure conventions shared by every tab: titles with a one-line summary, readable fonts."""
+
+from __future__ import annotations
+
+import html
+
+import plotly.graph_objects as go
+
+
+def finish(fig: go.Figure, title: str, summary: str, height: int = 420) -> go.Figure:
+    """Title plus a one-line text summary (the figure's text alternative), consistent layout."""
+    fig.update_layout(
+        title={"text": f"{html.escape(title)}<br><sup>{html.escape(summary)}</sup>", "x": 0.01},
+        height=height,
+        margin={"l": 60, "r": 20, "t": 80, "b": 50},
+        font={"family": "Noto Sans, Noto Sans CJK SC, Arial, sans-serif", "size": 13},
+        template="plotly_white",
+        meta={"summary": summary},
+    )
+    return fig
+
+
+def visible_token(text: str) -> str:
+    """Make whitespace visible in axis labels: space → ·, newline → ↵, tab → →."""
+    return text.replace(" ", "·").replace("\n", "↵").replace("\t", "→") or "∅"
+
+
+def unique_labels(labels: list[str]) -> list[str]:
+    """Plotly merges equal category labels; suffix the position to keep every token apart."""
+    return [f"{i}:{visible_token(label)}" for i, label in enumerate(labels)]

@@ -1,0 +1,88 @@
+"""Figures for the sampling pipeline: stages, the nucleus cut, draws against their source, sweeps."""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .common import finish, unique_labels
+from .palette import OKABE_ITO, probability_colour
+
+
+def stage_bars(
+    stages: Mapping[str, tuple[Sequence[str], Sequence[float], int]], title: str, summary: str, kept_label: str = "kept"
+) -> go.Figure:
+    """One panel per pipeline stage: the same top tokens' probabilities; panel title says how many survive."""
+    names = list(stages)
+    columns = 3
+    rows = math.ceil(len(names) / columns)
+    fig = make_subplots(rows=rows, cols=columns, horizontal_spacing=0.14, vertical_spacing=0.16,
+                        subplot_titles=[f"{n} · {kept_label} {stages[n][2]}" for n in names])
+    for i, name in enumerate(names):
+        tokens, probs, _ = stages[name]
+        fig.add_trace(
+            go.Bar(x=list(probs), y=unique_labels(list(tokens)), orientation="h", marker_color=OKABE_ITO[i % 8],
+                   showlegend=False, hovertemplate="%{y}: p=%{x:.4f}<extra>" + html.escape(name) + "</extra>"),
+            row=i // columns + 1, col=i % columns + 1,
+        )
+    fig.update_yaxes(autorange="reversed", type="category", tickfont={"size": 11})
+    fig.update_xaxes(range=[0, 1])
+    return finish(fig, title, summary, height=330 * rows + 90)
+
+
+def cumulative_curve(sorted_probs: Sequence[float], top_p: float, nucleus_size: int, title: str, summary: str,
+                     axis: tuple[str, str] = ("rank", "cumulative probability")) -> go.Figure:
+    """Cumulative mass over tokens sorted by probability, with the top-p line and the nucleus edge."""
+    cumulative = np.cumsum(np.asarray(sorted_probs, dtype=float))
+    ranks = np.arange(1, len(cumulative) + 1)
+    fig = go.Figure(go.Scatter(x=ranks, y=cumulative, mode="lines+markers", line={"color": OKABE_ITO[4]},
+                               hovertemplate="rank %{x}: %{y:.4f}<extra></extra>", name=axis[1]))
+    fig.add_hline(y=top_p, line={"color": OKABE_ITO[5], "dash": "dash"}, annotation_text=f"p = {top_p:g}")
+    fig.add_vline(x=nucleus_size, line={"color": OKABE_ITO[2], "dash": "dot"}, annotation_text=f"{nucleus_size}")
+    fig.update_xaxes(title=axis[0], type="log" if len(ranks) > 50 else "linear")
+    fig.update_yaxes(title=axis[1], range=[0, 1.02])
+    return finish(fig, title, summary, height=360)
+
+
+def draws_vs_distribution(tokens: Sequence[str], expected: Sequence[float], observed: Sequence[float],
+                          names: tuple[str, str], title: str, summary: str) -> go.Figure:
+    """Observed frequencies of seeded draws next to the probabilities they were drawn from."""
+    labels = unique_labels(list(tokens))
+    fig = go.Figure([
+        go.Bar(x=labels, y=list(expected), name=names[0], marker_color=OKABE_ITO[4]),
+        go.Bar(x=labels, y=list(observed), name=names[1], marker_color=OKABE_ITO[0]),
+    ])
+    fig.update_layout(barmode="group", legend={"orientation": "h", "y": -0.3})
+    fig.update_xaxes(type="category", tickangle=-45)
+    fig.update_yaxes(title="p")
+    return finish(fig, title, summary, height=400)
+
+
+def temperature_sweep(temperatures: Sequence[float], series: Mapping[str, Sequence[float]], title: str, summary: str,
+                      x_title: str = "temperature") -> go.Figure:
+    """How entropy and the top tokens' probabilities move with temperature."""
+    fig = go.Figure()
+    for i, (name, values) in enumerate(series.items()):
+        fig.add_trace(go.Scatter(x=list(temperatures), y=list(values), mode="lines+markers", name=name,
+                                 line={"color": OKABE_ITO[i % 8]}))
+    fig.update_xaxes(title=x_title)
+    fig.update_layout(legend={"orientation": "h", "y": -0.25})
+    return finish(fig, title, summary, height=380)
+
+
+def generated_html(prompt: str, tokens: Sequence[tuple[str, float, Sequence[tuple[str, float]]]]) -> str:
+    """The prompt, then each new token shaded by its probability; hover lists its top alternatives."""
+    parts = [f'<div class="ntl-gen"><span class="ntl-prompt">{html.escape(prompt)}</span>']
+    for text, prob, alternatives in tokens:
+        tip = " | ".join(f"{alt!r}: {p:.3f}" for alt, p in alternatives)
+        parts.append(
+            f'<span style="background:{probability_colour(prob)}" title="p={prob:.3f} · {html.escape(tip)}">'
+            f"{html.escape(text)}</span>"
+        )
+    parts.append("</div>")
+    return "".join(parts)

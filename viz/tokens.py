@@ -1,0 +1,83 @@
+"""Token chips as HTML: each token's text (or hex bytes), id, and the character group it belongs to."""
+
+from __future__ import annotations
+
+import html
+from itertools import groupby
+from typing import Protocol, Sequence
+
+from .palette import chip_colour
+
+
+class Piece(Protocol):
+    id: int
+    bytes: bytes
+    text: str
+    partial: bool
+    special: bool
+    group: int
+    group_text: str
+
+
+def _shown(text: str) -> str:
+    return html.escape(text.replace(" ", "␣").replace("\n", "↵").replace("\t", "⇥"))
+
+
+def token_chips(pieces: Sequence[Piece], show_bytes: bool = False, partial_label: str = "partial UTF-8") -> str:
+    """Chips coloured per token; tokens that only together make a character are framed as one group."""
+    parts = ['<div class="ntl-chips" role="list">']
+    index = 0
+    for _, members in groupby(pieces, key=lambda p: p.group):
+        group = list(members)
+        framed = len(group) > 1 and any(p.partial for p in group)
+        if framed:
+            parts.append(
+                f'<span class="ntl-group" title="{html.escape(partial_label)}: '
+                f'{html.escape(group[0].group_text)}"><span class="ntl-group-text">{_shown(group[0].group_text)}</span>'
+            )
+        for piece in group:
+            colour = "#FFFFFF" if piece.special else chip_colour(index)
+            classes = "ntl-chip" + (" ntl-partial" if piece.partial else "") + (" ntl-special" if piece.special else "")
+            hex_bytes = " ".join(f"{b:02X}" for b in piece.bytes)
+            detail = f'<span class="ntl-bytes">{hex_bytes}</span>' if show_bytes else ""
+            parts.append(
+                f'<span class="{classes}" role="listitem" style="background:{colour}" '
+                f'title="id {piece.id} · bytes {hex_bytes}">'
+                f'<span class="ntl-text">{_shown(piece.text)}</span>'
+                f'<span class="ntl-id">{piece.id}</span>{detail}</span>'
+            )
+            index += 1
+        if framed:
+            parts.append("</span>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def comparison_table(rows: Sequence[dict], headers: Sequence[str]) -> str:
+    """A plain HTML table; ``rows`` are dicts whose values follow ``headers``' order."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row.values()) + "</tr>" for row in rows
+    )
+    return f'<table class="ntl-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+CSS = """
+.ntl-chips { display:flex; flex-wrap:wrap; gap:6px 4px; align-items:flex-end; line-height:1.2; }
+.ntl-chip { display:inline-flex; flex-direction:column; align-items:center; padding:3px 5px; border-radius:6px;
+  border:1px solid #888; font-family: 'Noto Sans Mono', 'DejaVu Sans Mono', monospace; color:#111; }
+.ntl-chip .ntl-id { font-size:0.7em; color:#333; }
+.ntl-chip .ntl-bytes { font-size:0.65em; color:#444; }
+.ntl-partial { border:2px dashed #D55E00; }
+.ntl-special { border:2px solid #0072B2; font-weight:bold; }
+.ntl-group { display:inline-flex; flex-wrap:nowrap; gap:2px; padding:14px 3px 3px; border:2px solid #CC79A7;
+  border-radius:8px; position:relative; }
+.ntl-group-text { position:absolute; top:-2px; left:4px; font-size:0.85em; color:#111; }
+.ntl-table { border-collapse:collapse; margin:6px 0; }
+.ntl-table th, .ntl-table td { border:1px solid #bbb; padding:3px 8px; text-align:left; }
+.ntl-gen { line-height:2; font-family: 'Noto Sans Mono', monospace; }
+.ntl-gen span { padding:1px 2px; border-radius:3px; color:#111; }
+.ntl-prompt { color:#555; }
+.ntl-match { color:#009E73; font-weight:bold; }
+.ntl-diverge { background:#E69F00; color:#000; font-weight:bold; padding:0 3px; border-radius:3px; }
+"""
