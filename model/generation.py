@@ -67,6 +67,7 @@ class PromptLayout:
     attention_mask: torch.Tensor
     position_ids: torch.Tensor
     first_pass_columns: int
+    real_tokens: torch.Tensor  # 1 where the grid holds a prompt token, 0 on padding
 
 
 def prompt_layout(prompts: Sequence[Sequence[int]], strategy: PaddingStrategy | str, pad_id: int) -> PromptLayout:
@@ -77,14 +78,14 @@ def prompt_layout(prompts: Sequence[Sequence[int]], strategy: PaddingStrategy | 
     if strategy is PaddingStrategy.RIGHT_MASKED:
         width = batch.input_ids.shape[1]
         positions = torch.arange(width).expand(len(prompts), -1)
-        return PromptLayout(strategy, batch.input_ids, real, positions, min(batch.lengths))
+        return PromptLayout(strategy, batch.input_ids, real, positions, min(batch.lengths), real)
     mask = real if rules.mask_pads else torch.ones_like(real)
     positions = (
         torch.arange(real.shape[1]).expand(len(prompts), -1)
         if rules.positions_count_pads
         else positions_from_mask(mask)
     )
-    return PromptLayout(strategy, batch.input_ids, mask, positions, batch.input_ids.shape[1])
+    return PromptLayout(strategy, batch.input_ids, mask, positions, batch.input_ids.shape[1], real)
 
 
 def fit_to_context(

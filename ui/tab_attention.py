@@ -97,7 +97,7 @@ def make_attention_handler(hub: ModelHub):
         chosen = _top(tokenizer, out.logits[row, last_real])
         reference = _top(tokenizer, causal.logits[row, last_real])
         predictions = prediction_bars(
-            {t("mask.causal", language): reference, mask_name: chosen},
+            {t("att.reference", language): reference, t("att.chosen", language).format(mask=mask_name): chosen},
             t("att.fig.next", language), t("att.fig.next_summary", language).format(a=reference[0][0], b=chosen[0][0]),
         )
         rows_sum = weights[head].sum(-1)

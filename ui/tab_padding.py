@@ -63,9 +63,8 @@ def make_padding_handler(hub: ModelHub):
 
         table = _results_table(cells, tokenizer, language)
         layout = results[strategy_shown].layout
-        grid_text = [[("⟨pad⟩" if not m and strategy_shown != "right-masked" else p.text)
-                      for p, m in zip(tokenizer.pieces(row.tolist()), mask.tolist())]
-                     for row, mask in zip(layout.input_ids, layout.attention_mask)]
+        grid_text = [[p.text if real else "⟨pad⟩" for p, real in zip(tokenizer.pieces(row.tolist()), reals.tolist())]
+                     for row, reals in zip(layout.input_ids, layout.real_tokens)]
         grids = layout_grids(
             grid_text, layout.attention_mask.numpy(), layout.position_ids.numpy(),
             (t("pad.grid.tokens", language), t("pad.grid.mask_llama" if strategy_shown == "right-masked" else "pad.grid.mask", language),

@@ -103,5 +103,6 @@ def prediction_bars(predictions: Mapping[str, tuple[Sequence[str], Sequence[floa
             row=1, col=i + 1,
         )
     fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(range=[0, 1], title="p")
+    top = max((max(probs, default=0.0) for _, probs in predictions.values()), default=0.0)
+    fig.update_xaxes(range=[0, min(1.0, top * 1.15) or 1.0], title="p")
     return finish(fig, title, summary, height=380)

@@ -22,10 +22,10 @@ def layout_grids(
 ) -> go.Figure:
     """Three aligned grids (rows = prompts, columns = positions in the padded batch)."""
     rows, columns = attention_mask.shape
-    fig = make_subplots(rows=1, cols=3, subplot_titles=titles, horizontal_spacing=0.04)
+    fig = make_subplots(rows=1, cols=3, subplot_titles=titles, horizontal_spacing=0.04, column_widths=[0.5, 0.25, 0.25])
     text = [[visible_token(t) for t in row] for row in token_text]
     fig.add_trace(
-        go.Heatmap(z=attention_mask, text=text, texttemplate="%{text}", colorscale=MASK_SCALE, zmin=0, zmax=1,
+        go.Heatmap(z=attention_mask, text=text, texttemplate="%{text}", textfont={"size": 11}, colorscale=MASK_SCALE, zmin=0, zmax=1,
                    showscale=False, xgap=2, ygap=2, hovertemplate="row %{y}, column %{x}: %{text}<extra></extra>"),
         row=1, col=1,
     )

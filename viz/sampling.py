@@ -31,7 +31,8 @@ def stage_bars(
             row=i // columns + 1, col=i % columns + 1,
         )
     fig.update_yaxes(autorange="reversed", type="category", tickfont={"size": 11})
-    fig.update_xaxes(range=[0, 1])
+    top = max((max(probs, default=0.0) for _, probs, _ in stages.values()), default=0.0)
+    fig.update_xaxes(range=[0, min(1.0, top * 1.15) or 1.0])  # one shared scale so stages compare
     return finish(fig, title, summary, height=330 * rows + 90)
 
 

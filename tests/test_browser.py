@@ -1,0 +1,71 @@
+"""Headless Chromium walks every tab in both languages, runs its example and waits for the figure."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = Path(os.environ.get("NTL_SCREENSHOTS", Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"))
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+TABS = [  # (tab id, button to press, element that must render)
+    ("tokens", "#tok-run", "#tok-chips .ntl-chip"),
+    ("attention", "#att-run", "#att-heatmap .js-plotly-plot"),
+    ("padding", "#pad-run", "#pad-grids .js-plotly-plot"),
+    ("sampling", "#smp-run", "#smp-stages .js-plotly-plot"),
+]
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (.ci/run installs it)")
+    import app
+
+    app.demo.queue(max_size=64).launch(prevent_thread_lock=True, quiet=True, server_name="127.0.0.1", **app.LAUNCH_OPTIONS)
+    try:
+        yield app.demo.local_url
+    finally:
+        app.demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_every_tab_renders_without_errors(app_url, browser, language):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    locale = "zh-CN" if language == "zh" else "en-US"
+    page = browser.new_page(locale=locale, viewport={"width": 1400, "height": 1000})
+    errors, foreign = [], []
+    local_host = urlparse(app_url).hostname
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: foreign.append(r.url)
+            if urlparse(r.url).hostname not in (local_host, "localhost", "127.0.0.1", None) and not r.url.startswith("data:") else None)
+    page.goto(app_url)
+    page.wait_for_selector("#model-status", timeout=30_000)
+    expected_title = "分词" if language == "zh" else "Tokenization"
+    page.get_by_role("tab", name=expected_title, exact=False).wait_for(timeout=15_000)
+    for tab_id, button, rendered in TABS:
+        page.locator(f"button[role=tab][id$='{tab_id}-button'], button[role=tab]").nth([t[0] for t in TABS].index(tab_id)).click()
+        page.locator(button).click()
+        page.wait_for_selector(rendered, timeout=60_000)
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(SCREENSHOTS / f"{tab_id}-{language}.png"), full_page=True)
+    page.close()
+    assert not foreign, f"requests to non-local hosts: {foreign}"
+    assert not errors, f"console errors: {errors}"
