@@ -45,30 +45,31 @@ def build_demo(hub: ModelHub) -> gr.Blocks:
             with translated(gr.Tab(t("tab.tokens"), id="tokens"), label="tab.tokens"):
                 tab_tokens.build(translated, language)
             with translated(gr.Tab(t("tab.attention"), id="attention"), label="tab.attention"):
-                tab_attention.build(translated, hub, model_choice, language)
+                layer, head = tab_attention.build(translated, hub, model_choice, language)
             with translated(gr.Tab(t("tab.padding"), id="padding"), label="tab.padding"):
                 tab_padding.build(translated, hub, model_choice, language)
             with translated(gr.Tab(t("tab.sampling"), id="sampling"), label="tab.sampling"):
                 tab_sampling.build(translated, hub, model_choice, language)
 
         @friendly
-        def describe_model(model_name: str, language_code: str) -> tuple[str, dict]:
+        def describe_model(model_name: str, language_code: str):
             """Load (once) and describe the chosen model; this is also the page's warm-up."""
             loaded = hub.get(model_name)
             facts = loaded.describe()
             text = t("app.status", language_code).format(**facts)
             if loaded.random_weights:
                 text += t("app.random_note", language_code)
-            return text, facts
+            return (text, facts, gr.update(maximum=facts["layers"] - 1), gr.update(maximum=facts["heads"] - 1))
 
         model_facts = gr.JSON(visible=False)
         translated_components = translated.components
         language.change(lambda code: translated.updates(code), language, translated_components,
                         api_visibility="private", queue=False)
-        model_choice.change(describe_model, [model_choice, language], [status, model_facts], api_name="model_info")
-        language.change(describe_model, [model_choice, language], [status, model_facts], api_visibility="private")
+        described = [status, model_facts, layer, head]
+        model_choice.change(describe_model, [model_choice, language], described, api_name="model_info")
+        language.change(describe_model, [model_choice, language], described, api_visibility="private")
         demo.load(None, None, language, js=DETECT_LANGUAGE_JS)
-        demo.load(describe_model, [model_choice, language], [status, model_facts], api_visibility="private")
+        demo.load(describe_model, [model_choice, language], described, api_visibility="private")
     return demo
 
 

@@ -94,3 +94,23 @@ def test_bad_input_is_a_clear_message(client, call):
         client.predict(*args, api_name=endpoint)
     message = str(error.value)
     assert "Traceback" not in message and len(message) < 300 and message.strip()
+
+
+def test_model_info_and_offline_gpt2_message(client):
+    from gradio_client.exceptions import AppError
+
+    status, facts, *_ = client.predict("bundled", "zh", api_name="/model_info")
+    assert facts["model"] == "bundled" and facts["device"] in ("cpu", "cuda", "cuda:0", "mps")
+    assert "模型" in status
+    with pytest.raises(AppError, match="could not download"):
+        client.predict("gpt2", "en", api_name="/model_info")
+
+
+def test_hub_serves_gpt2_from_a_local_folder(tiny_checkpoint):
+    from ui.hub import ModelHub
+
+    hub = ModelHub(gpt2_folder=tiny_checkpoint, device="cpu")
+    loaded = hub.get("gpt2")
+    assert loaded.describe()["layers"] == 2 and hub.get("gpt2") is loaded  # loaded once
+    with pytest.raises(ValueError, match="unknown model"):
+        hub.get("../../etc/passwd")

@@ -117,7 +117,8 @@ def make_attention_handler(hub: ModelHub):
     return attention
 
 
-def build(translated: Translated, hub: ModelHub, model_choice, language) -> None:
+def build(translated: Translated, hub: ModelHub, model_choice, language) -> tuple[gr.Slider, gr.Slider]:
+    """Lay out the tab; returns the layer and head sliders, whose ranges follow the chosen model."""
     translated(gr.Markdown(t("att.intro")), value="att.intro")
     with gr.Row():
         prompt_a = translated(gr.Textbox("The cat sat on the mat because it was", label=t("att.prompt_a"), elem_id="att-a"),
@@ -145,3 +146,4 @@ def build(translated: Translated, hub: ModelHub, model_choice, language) -> None
         facts = gr.JSON()
     inputs = [model_choice, prompt_a, prompt_b, padding_side, mask_kind, prefix_length, window, layer, head, row, extend, language]
     run.click(make_attention_handler(hub), inputs, [heatmap, heads, mask_fig, gallery, predictions, facts], api_name="attention")
+    return layer, head
