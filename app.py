@@ -15,7 +15,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402
 
 from ui import tab_attention, tab_padding, tab_sampling, tab_tokens  # noqa: E402
-from ui.common import Translated, friendly, normalise_language, t  # noqa: E402
+from ui.common import Translated, friendly, t  # noqa: E402
 from ui.hub import MODEL_CHOICES, ModelHub  # noqa: E402
 from ui.i18n import LANGUAGES  # noqa: E402
 from viz.tokens import CSS  # noqa: E402
@@ -73,7 +73,9 @@ def build_demo(hub: ModelHub) -> gr.Blocks:
     return demo
 
 
-LAUNCH_OPTIONS = {"css": CSS, "ssr_mode": False, "share": False, "footer_links": ["api"]}
+# show_error: Gradio's own input checks (wrong argument count, a value outside a slider) reach the
+# person as their message; our handlers already turn every failure into a clear gr.Error.
+LAUNCH_OPTIONS = {"css": CSS, "ssr_mode": False, "share": False, "footer_links": ["api"], "show_error": True}
 hub = ModelHub(gpt2_folder=os.environ.get("NEXT_TOKEN_LAB_GPT2_FOLDER"))
 demo = build_demo(hub)
 

@@ -77,6 +77,27 @@ def friendly(handler: Callable) -> Callable:
     return call
 
 
+class _NumericPayload:
+    """Reject non-numbers before Gradio compares them with the bounds (which would crash obscurely)."""
+
+    def preprocess(self, payload):
+        try:
+            value = float(payload)
+        except (TypeError, ValueError):
+            raise gr.Error(f"{self.label} must be a number, got {payload!r}") from None
+        if not math.isfinite(value):
+            raise gr.Error(f"{self.label} must be a finite number, got {payload!r}")
+        return super().preprocess(value)
+
+
+class NumberSlider(_NumericPayload, gr.Slider):
+    """A slider whose API input is checked: a string or NaN gets a clear message."""
+
+
+class NumberBox(_NumericPayload, gr.Number):
+    """A number field whose API input is checked like ``NumberSlider``."""
+
+
 def number(value: Any, name: str, low: float, high: float, integer: bool = False) -> float | int:
     """Validate a number that arrived through the UI or the API."""
     if isinstance(value, str):
@@ -108,4 +129,4 @@ def text_input(value: Any, name: str, limit: int, allow_empty: bool = False) -> 
     return value.encode("utf-8", "replace").decode("utf-8")
 
 
-__all__ = ["TEXT", "Translated", "UserInputError", "friendly", "number", "text_input", "t", "normalise_language"]
+__all__ = ["TEXT", "NumberBox", "NumberSlider", "Translated", "UserInputError", "friendly", "number", "text_input", "t", "normalise_language"]

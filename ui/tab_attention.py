@@ -9,7 +9,7 @@ import torch
 from model import MaskKind, build_attention_mask, generate, pad_batch
 from viz.attention import attention_heatmap, heads_grid, mask_gallery, mask_heatmap, prediction_bars
 
-from .common import MAX_NEW_TOKENS, MAX_PROMPT_CHARACTERS, Translated, UserInputError, friendly, normalise_language, number, t, text_input
+from .common import MAX_NEW_TOKENS, MAX_PROMPT_CHARACTERS, NumberSlider, Translated, UserInputError, friendly, normalise_language, number, t, text_input
 from .hub import ModelHub
 
 MASK_KINDS = [k.value for k in MaskKind]
@@ -128,13 +128,13 @@ def build(translated: Translated, hub: ModelHub, model_choice, language) -> tupl
     with gr.Row():
         padding_side = translated(gr.Radio(["left", "right"], value="left", label=t("att.side")), label="att.side")
         mask_kind = translated(gr.Dropdown(MASK_KINDS, value="causal", label=t("att.mask")), label="att.mask")
-        prefix_length = translated(gr.Slider(0, 32, value=4, step=1, label=t("att.prefix")), label="att.prefix")
-        window = translated(gr.Slider(1, 32, value=3, step=1, label=t("att.window")), label="att.window")
+        prefix_length = translated(NumberSlider(0, 32, value=4, step=1, label=t("att.prefix")), label="att.prefix")
+        window = translated(NumberSlider(1, 32, value=3, step=1, label=t("att.window")), label="att.window")
     with gr.Row():
-        layer = translated(gr.Slider(0, 11, value=0, step=1, label=t("att.layer")), label="att.layer")
-        head = translated(gr.Slider(0, 11, value=0, step=1, label=t("att.head")), label="att.head")
+        layer = translated(NumberSlider(0, 11, value=0, step=1, label=t("att.layer")), label="att.layer")
+        head = translated(NumberSlider(0, 11, value=0, step=1, label=t("att.head")), label="att.head")
         row = translated(gr.Radio([("A", 0), ("B", 1)], value=1, label=t("att.row")), label="att.row")
-        extend = translated(gr.Slider(0, 16, value=0, step=1, label=t("att.extend")), label="att.extend")
+        extend = translated(NumberSlider(0, 16, value=0, step=1, label=t("att.extend")), label="att.extend")
     run = translated(gr.Button(t("att.run"), variant="primary", elem_id="att-run"), value="att.run")
     with gr.Row():
         heatmap = gr.Plot(elem_id="att-heatmap")

@@ -11,7 +11,7 @@ from model import PaddingStrategy, fit_to_context, generate
 from viz.attention import prediction_bars
 from viz.padding import layout_grids
 
-from .common import MAX_BATCH, MAX_PROMPT_CHARACTERS, Translated, UserInputError, friendly, normalise_language, number, t, text_input
+from .common import MAX_BATCH, NumberSlider, MAX_PROMPT_CHARACTERS, Translated, UserInputError, friendly, normalise_language, number, t, text_input
 from .hub import ModelHub
 
 STRATEGIES = [s.value for s in PaddingStrategy]
@@ -105,8 +105,8 @@ def build(translated: Translated, hub: ModelHub, model_choice, language) -> None
                              label="pad.prompts", info="pad.prompts_info")
         with gr.Column():
             strategy = translated(gr.Dropdown(STRATEGIES, value="right-naive", label=t("pad.strategy")), label="pad.strategy")
-            row = translated(gr.Slider(0, MAX_BATCH - 1, value=1, step=1, label=t("pad.row")), label="pad.row")
-            max_new = translated(gr.Slider(1, 32, value=10, step=1, label=t("pad.max_new")), label="pad.max_new")
+            row = translated(NumberSlider(0, MAX_BATCH - 1, value=1, step=1, label=t("pad.row")), label="pad.row")
+            max_new = translated(NumberSlider(1, 32, value=10, step=1, label=t("pad.max_new")), label="pad.max_new")
     run = translated(gr.Button(t("pad.run"), variant="primary", elem_id="pad-run"), value="pad.run")
     grids = gr.Plot(elem_id="pad-grids")
     table = gr.HTML(elem_id="pad-table")

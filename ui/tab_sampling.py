@@ -5,14 +5,13 @@ from __future__ import annotations
 import math
 
 import gradio as gr
-import numpy as np
 import torch
 
 from model import SamplingConfig, fit_to_context, process_logits, stream_generate
 from model.sampling import STAGES, entropy, sample_many, seen_tokens
 from viz.sampling import cumulative_curve, draws_vs_distribution, generated_html, stage_bars, temperature_sweep
 
-from .common import MAX_NEW_TOKENS, MAX_PROMPT_CHARACTERS, Translated, UserInputError, friendly, normalise_language, number, t, text_input
+from .common import NumberBox, NumberSlider, MAX_NEW_TOKENS, MAX_PROMPT_CHARACTERS, Translated, UserInputError, friendly, normalise_language, number, t, text_input
 from .hub import ModelHub
 
 SHOWN = 12
@@ -137,12 +136,12 @@ def build(translated: Translated, hub: ModelHub, model_choice, language) -> None
     prompt = translated(gr.Textbox("ROMEO:\nBut soft, what light through yonder window", lines=2, label=t("smp.prompt"), elem_id="smp-prompt"),
                         label="smp.prompt")
     with gr.Row():
-        penalty = translated(gr.Slider(1.0, 3.0, value=1.0, step=0.05, label=t("smp.penalty")), label="smp.penalty")
-        temperature = translated(gr.Slider(0.0, 3.0, value=1.0, step=0.05, label=t("smp.temperature")),
+        penalty = translated(NumberSlider(1.0, 3.0, value=1.0, step=0.05, label=t("smp.penalty")), label="smp.penalty")
+        temperature = translated(NumberSlider(0.0, 3.0, value=1.0, step=0.05, label=t("smp.temperature")),
                                  label="smp.temperature", info="smp.temperature_info")
-        top_k = translated(gr.Slider(0, 200, value=0, step=1, label=t("smp.top_k")), label="smp.top_k", info="smp.off_zero")
-        top_p = translated(gr.Slider(0.0, 1.0, value=0.9, step=0.01, label=t("smp.top_p")), label="smp.top_p", info="smp.off_one")
-        min_p = translated(gr.Slider(0.0, 1.0, value=0.0, step=0.01, label=t("smp.min_p")), label="smp.min_p", info="smp.off_zero")
+        top_k = translated(NumberSlider(0, 200, value=0, step=1, label=t("smp.top_k")), label="smp.top_k", info="smp.off_zero")
+        top_p = translated(NumberSlider(0.0, 1.0, value=0.9, step=0.01, label=t("smp.top_p")), label="smp.top_p", info="smp.off_one")
+        min_p = translated(NumberSlider(0.0, 1.0, value=0.0, step=0.01, label=t("smp.min_p")), label="smp.min_p", info="smp.off_zero")
     show = translated(gr.Button(t("smp.show"), variant="primary", elem_id="smp-run"), value="smp.show")
     stages = gr.Plot(elem_id="smp-stages")
     stats = gr.HTML()
@@ -152,13 +151,13 @@ def build(translated: Translated, hub: ModelHub, model_choice, language) -> None
     with translated(gr.Accordion(t("smp.facts"), open=False), label="smp.facts"):
         facts = gr.JSON()
     with gr.Row():
-        draws = translated(gr.Slider(100, MAX_DRAWS, value=5000, step=100, label=t("smp.draws")), label="smp.draws")
-        seed = translated(gr.Number(0, precision=0, label=t("smp.seed")), label="smp.seed")
+        draws = translated(NumberSlider(100, MAX_DRAWS, value=5000, step=100, label=t("smp.draws")), label="smp.draws")
+        seed = translated(NumberBox(0, precision=0, label=t("smp.seed")), label="smp.seed")
         draw_button = translated(gr.Button(t("smp.draw")), value="smp.draw")
     histogram = gr.Plot()
     draw_facts = gr.JSON(visible=False)
     with gr.Row():
-        max_new = translated(gr.Slider(1, MAX_NEW_TOKENS, value=30, step=1, label=t("smp.max_new")), label="smp.max_new")
+        max_new = translated(NumberSlider(1, MAX_NEW_TOKENS, value=30, step=1, label=t("smp.max_new")), label="smp.max_new")
         generate_button = translated(gr.Button(t("smp.generate")), value="smp.generate")
     generated = gr.HTML(elem_id="smp-generated")
 
