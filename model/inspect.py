@@ -1,0 +1,256 @@
+"""Looking inside one forward pass: logit lens, layer change, token-to-token attention,
+teacher forcing, and the KV cache step by step.
+
+``ModelProbe`` carries the three debugging helpers that the "modeling file" checklist suggests
+(``show_topk_token``, ``show_cos_distance``, ``show_attention``) as methods over one forward
+pass that kept every hidden state and attention map. ``layer`` always names a block,
+``0 … n_layer - 1``; the residual stream *entering* block 0 (the embeddings) is only used by the
+full ``logit_lens`` grid, as its first row.
+
+Everything here reads ``GPT.forward``'s outputs; nothing re-implements a part of the model.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Iterator, Sequence
+
+import torch
+import torch.nn.functional as F
+
+from .gpt import GPT
+
+
+@dataclass(frozen=True)
+class TopTokens:
+    """The ``k`` most likely next tokens at every position: ``ids`` and ``probs`` are ``[T, k]``."""
+
+    ids: torch.Tensor
+    probs: torch.Tensor
+
+
+@dataclass(frozen=True)
+class LogitLens:
+    """Every layer's guess at every position, read through the final norm and the unembedding.
+
+    Row 0 is the embeddings, row ``i`` the output of block ``i - 1``, so the last row is the
+    model's own prediction. ``top_ids``/``top_probs`` are ``[n_layer + 1, T, k]``;
+    ``final_prediction`` ``[T]`` is the model's own top token at each position and
+    ``final_prediction_probs`` ``[n_layer + 1, T]`` the probability each row gives it.
+    """
+
+    top_ids: torch.Tensor
+    top_probs: torch.Tensor
+    final_prediction: torch.Tensor
+    final_prediction_probs: torch.Tensor
+
+
+class ModelProbe:
+    """One forward pass over ``token_ids`` with every hidden state and attention map kept."""
+
+    @torch.no_grad()
+    def __init__(self, model: GPT, token_ids: Sequence[int]) -> None:
+        token_ids = list(token_ids)
+        if not token_ids:
+            raise ValueError("the probe needs at least one token")
+        out = model(
+            torch.tensor([token_ids], device=model.device), output_attentions=True, output_hidden_states=True
+        )
+        self.model = model
+        self.token_ids = token_ids
+        self.logits = out.logits[0]  # [T, V]
+        self.hidden_states = [h[0] for h in out.hidden_states]  # n_layer + 1 of [T, C]
+        self.attentions = [a[0] for a in out.attentions]  # n_layer of [H, T, T]
+
+    @property
+    def n_layer(self) -> int:
+        return len(self.attentions)
+
+    def _layer(self, layer: int) -> int:
+        if isinstance(layer, bool) or not isinstance(layer, int) or not 0 <= layer < self.n_layer:
+            raise ValueError(f"layer must be a whole number from 0 to {self.n_layer - 1}, got {layer!r}")
+        return layer
+
+    def position(self, position: int) -> int:
+        """A position in the sequence; negative counts from the end, as in Python."""
+        length = len(self.token_ids)
+        if isinstance(position, bool) or not isinstance(position, int) or not -length <= position < length:
+            raise ValueError(f"position must be from {-length} to {length - 1} for {length} tokens, got {position!r}")
+        return position % length
+
+    @torch.no_grad()
+    def _stream_probs(self, stream: int) -> torch.Tensor:
+        """Next-token probabilities ``[T, V]`` read from residual stream ``stream`` (0 = embeddings)."""
+        return torch.softmax(self.model.unembed(self.hidden_states[stream]).float(), dim=-1)
+
+    @staticmethod
+    def _check_k(k: int, vocab: int) -> int:
+        if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= vocab:
+            raise ValueError(f"k must be a whole number from 1 to {vocab}, got {k!r}")
+        return k
+
+    def show_topk_token(self, layer: int, k: int = 10) -> TopTokens:
+        """The top ``k`` next tokens if block ``layer``'s output were the last hidden state."""
+        probs = self._stream_probs(self._layer(layer) + 1)
+        top = probs.topk(self._check_k(k, probs.shape[-1]), dim=-1)
+        return TopTokens(top.indices, top.values)
+
+    def logit_lens(self, k: int = 5) -> LogitLens:
+        """``show_topk_token`` for the embeddings and every block at once, plus how sure each row
+        is of the model's final answer (one unembedding per row, never all rows' vocab at once)."""
+        final_prediction = self.logits.argmax(dim=-1)
+        top_ids, top_probs, final_probs = [], [], []
+        for stream in range(self.n_layer + 1):
+            probs = self._stream_probs(stream)
+            top = probs.topk(self._check_k(k, probs.shape[-1]), dim=-1)
+            top_ids.append(top.indices)
+            top_probs.append(top.values)
+            final_probs.append(probs.gather(-1, final_prediction[:, None])[:, 0])
+        return LogitLens(torch.stack(top_ids), torch.stack(top_probs), final_prediction, torch.stack(final_probs))
+
+    def show_cos_distance(self, layer: int) -> torch.Tensor:
+        """``1 - cos`` between block ``layer``'s input and output at every position ``[T]``:
+        near 0 where the block barely turned the residual stream, larger where it rewrote it."""
+        layer = self._layer(layer)
+        block_in, block_out = self.hidden_states[layer].float(), self.hidden_states[layer + 1].float()
+        return 1.0 - F.cosine_similarity(block_in, block_out, dim=-1)
+
+    def cos_distances(self) -> torch.Tensor:
+        """``show_cos_distance`` for every block: ``[n_layer, T]``."""
+        return torch.stack([self.show_cos_distance(layer) for layer in range(self.n_layer)])
+
+    def show_attention(self, layer: int, token_a: int, token_b: int) -> torch.Tensor:
+        """How much position ``token_a`` (the query) reads position ``token_b`` in every head ``[H]``.
+
+        Under the causal mask a token cannot read a later one, so ``token_b > token_a`` gives zeros.
+        """
+        return self.attentions[self._layer(layer)][:, self.position(token_a), self.position(token_b)].float()
+
+    def attention_between(self, token_a: int, token_b: int) -> torch.Tensor:
+        """``show_attention`` for every layer: ``[n_layer, H]``."""
+        return torch.stack([self.show_attention(layer, token_a, token_b) for layer in range(self.n_layer)])
+
+
+@dataclass(frozen=True)
+class TeacherForcing:
+    """The training objective on one text: target ``t`` is token ``t + 1``, all from ONE pass.
+
+    ``losses`` ``[T - 1]`` is each position's cross-entropy in nats (its surprisal);
+    ``predictions`` the model's top guess there, given the true prefix.
+    """
+
+    targets: list[int]
+    losses: torch.Tensor
+    predictions: list[int]
+    seconds: float
+    forward_passes: int = 1
+
+
+def _synchronize(device: torch.device) -> None:
+    """Wait for queued GPU work so a wall-clock measurement covers it."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+@torch.no_grad()
+def teacher_forcing(model: GPT, token_ids: Sequence[int]) -> TeacherForcing:
+    """Every position's next-token loss from one forward pass, as training computes it."""
+    token_ids = list(token_ids)
+    if len(token_ids) < 2:
+        raise ValueError("teacher forcing needs at least two tokens: the first one is only context")
+    if len(token_ids) > model.config.n_positions:
+        raise ValueError(f"{len(token_ids)} tokens exceed this model's context of {model.config.n_positions}")
+    ids = torch.tensor([token_ids], device=model.device)
+    _synchronize(model.device)
+    start = time.perf_counter()
+    logits = model(ids).logits[0, :-1].float()
+    _synchronize(model.device)
+    seconds = time.perf_counter() - start
+    targets = ids[0, 1:]
+    losses = F.cross_entropy(logits, targets, reduction="none")
+    return TeacherForcing(targets.tolist(), losses.cpu(), logits.argmax(-1).tolist(), seconds)
+
+
+@dataclass(frozen=True)
+class CacheStep:
+    """One decoding step run twice, with the KV cache and without it.
+
+    ``query_shape`` is ``[B, H, new columns, head_dim]`` (the whole prompt on step 0, then one
+    column); ``cache_shape`` the keys (values have the same shape) each layer holds after the step,
+    ``[B, H, S, head_dim]``, out of ``cache_capacity`` preallocated columns. ``attention``
+    ``[n_layer, H, S]`` is what the newest position reads in the cache. Without the cache every
+    step recomputes all ``S`` columns.
+    """
+
+    index: int
+    token: int
+    token_without_cache: int
+    query_shape: tuple[int, ...]
+    cache_shape: tuple[int, ...]
+    cache_capacity: int
+    cache_bytes: int
+    attention: torch.Tensor
+    seconds_with_cache: float
+    seconds_without_cache: float
+    max_abs_logit_difference: float
+
+    @property
+    def columns_with_cache(self) -> int:
+        return self.query_shape[2]
+
+    @property
+    def columns_without_cache(self) -> int:
+        return self.cache_shape[2]
+
+
+@torch.no_grad()
+def kv_cache_steps(model: GPT, prompt_ids: Sequence[int], new_tokens: int) -> Iterator[CacheStep]:
+    """Greedy decoding, one ``CacheStep`` per new token, timing each step with and without the cache.
+
+    Both runs take the same explicit-attention path (``output_attentions=True``), so the cache is
+    the only difference between the two timings. The cached run's token is fed to both runs next.
+    """
+    prompt_ids = list(prompt_ids)
+    if not prompt_ids:
+        raise ValueError("the prompt needs at least one token")
+    if new_tokens < 1:
+        raise ValueError("generate at least one new token")
+    total = len(prompt_ids) + new_tokens
+    if total > model.config.n_positions:
+        raise ValueError(
+            f"prompt ({len(prompt_ids)} tokens) + {new_tokens} new tokens exceed the context of "
+            f"{model.config.n_positions}"
+        )
+    device = model.device
+    sequence = torch.tensor([prompt_ids], device=device)
+    cache = model.new_cache(1, total)
+    fresh = sequence
+    for index in range(new_tokens):
+        _synchronize(device)
+        start = time.perf_counter()
+        cached = model(fresh, past_key_values=cache, output_attentions=True, last_logits_only=True)
+        _synchronize(device)
+        middle = time.perf_counter()
+        full = model(sequence, output_attentions=True, last_logits_only=True)
+        _synchronize(device)
+        end = time.perf_counter()
+
+        cached_logits, full_logits = cached.logits[0, -1].float(), full.logits[0, -1].float()
+        token = int(cached_logits.argmax())
+        keys = cache.keys[0][:, :, : cache.length]
+        yield CacheStep(
+            index=index,
+            token=token,
+            token_without_cache=int(full_logits.argmax()),
+            query_shape=(1, model.config.n_head, fresh.shape[1], model.config.head_dim),
+            cache_shape=tuple(keys.shape),
+            cache_capacity=cache.max_length,
+            cache_bytes=2 * len(cache.keys) * keys.numel() * keys.element_size(),
+            attention=torch.stack([a[0, :, -1] for a in cached.attentions]).float().cpu(),
+            seconds_with_cache=middle - start,
+            seconds_without_cache=end - middle,
+            max_abs_logit_difference=float((cached_logits - full_logits).abs().max()),
+        )
+        fresh = torch.tensor([[token]], device=device)
+        sequence = torch.cat([sequence, fresh], dim=1)
