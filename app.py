@@ -14,13 +14,19 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
 
-from ui import tab_attention, tab_padding, tab_sampling, tab_tokens  # noqa: E402
+from ui import classroom, tab_attention, tab_inside, tab_padding, tab_sampling, tab_tokens  # noqa: E402
 from ui.common import Translated, friendly, t  # noqa: E402
+from ui.deeplinks import DeepLinks  # noqa: E402
 from ui.hub import MODEL_CHOICES, ModelHub  # noqa: E402
 from ui.i18n import LANGUAGES  # noqa: E402
 from viz.tokens import CSS  # noqa: E402
 
-DETECT_LANGUAGE_JS = "() => (navigator.language || 'en').toLowerCase().startsWith('zh') ? 'zh' : 'en'"
+TAB_IDS = ("tokens", "attention", "padding", "sampling", "inside")
+# A link's ?lang= wins; otherwise the browser's language decides.
+DETECT_LANGUAGE_JS = (
+    "() => { const asked = new URLSearchParams(location.search).get('lang');"
+    " const code = (asked || navigator.language || 'en').toLowerCase(); return code.startsWith('zh') ? 'zh' : 'en'; }"
+)
 
 
 def build_demo(hub: ModelHub) -> gr.Blocks:
@@ -41,15 +47,22 @@ def build_demo(hub: ModelHub) -> gr.Blocks:
                     label="app.model", info="app.model_info",
                 )
         status = gr.Markdown(t("app.status_loading"), elem_id="model-status")
-        with gr.Tabs():
-            with translated(gr.Tab(t("tab.tokens"), id="tokens"), label="tab.tokens"):
-                tab_tokens.build(translated, language)
-            with translated(gr.Tab(t("tab.attention"), id="attention"), label="tab.attention"):
-                layer, head = tab_attention.build(translated, hub, model_choice, language)
-            with translated(gr.Tab(t("tab.padding"), id="padding"), label="tab.padding"):
-                tab_padding.build(translated, hub, model_choice, language)
-            with translated(gr.Tab(t("tab.sampling"), id="sampling"), label="tab.sampling"):
-                tab_sampling.build(translated, hub, model_choice, language)
+        bar = classroom.build_bar(translated, {tab: f"tab.{tab}" for tab in TAB_IDS})
+        links = DeepLinks()
+        with gr.Tabs() as tabs:
+            with translated(gr.Tab(t("tab.tokens"), id="tokens"), label="tab.tokens") as tokens_tab:
+                tab_tokens.build(translated, language, links.tab("tokens"))
+            with translated(gr.Tab(t("tab.attention"), id="attention"), label="tab.attention") as attention_tab:
+                layer, head = tab_attention.build(translated, hub, model_choice, language, links.tab("attention"))
+            with translated(gr.Tab(t("tab.padding"), id="padding"), label="tab.padding") as padding_tab:
+                tab_padding.build(translated, hub, model_choice, language, links.tab("padding"))
+            with translated(gr.Tab(t("tab.sampling"), id="sampling"), label="tab.sampling") as sampling_tab:
+                tab_sampling.build(translated, hub, model_choice, language, links.tab("sampling"))
+            with translated(gr.Tab(t("tab.inside"), id="inside"), label="tab.inside") as inside_tab:
+                tab_inside.build(translated, hub, model_choice, language)
+        tab_components = dict(zip(TAB_IDS, (tokens_tab, attention_tab, padding_tab, sampling_tab, inside_tab)))
+        classroom.wire(demo, links, tabs, tab_components, bar, language, model_choice)
+        demo.deep_links = links  # for tests and scripts: the registry behind every link
 
         @friendly
         def describe_model(model_name: str, language_code: str):
@@ -64,18 +77,19 @@ def build_demo(hub: ModelHub) -> gr.Blocks:
         model_facts = gr.JSON(visible=False)
         translated_components = translated.components
         language.change(lambda code: translated.updates(code), language, translated_components,
-                        api_visibility="private", queue=False)
+                        api_name="switch_language", api_visibility="private", queue=False)
         described = [status, model_facts, layer, head]
         model_choice.change(describe_model, [model_choice, language], described, api_name="model_info")
-        language.change(describe_model, [model_choice, language], described, api_visibility="private")
-        demo.load(None, None, language, js=DETECT_LANGUAGE_JS)
-        demo.load(describe_model, [model_choice, language], described, api_visibility="private")
+        language.change(describe_model, [model_choice, language], described, api_name="model_info_in_language",
+                        api_visibility="private")
+        demo.load(None, None, language, js=DETECT_LANGUAGE_JS, api_name="detect_language", api_visibility="private")
+        demo.load(describe_model, [model_choice, language], described, api_name="warm_up", api_visibility="private")
     return demo
 
 
 # show_error: Gradio's own input checks (wrong argument count, a value outside a slider) reach the
 # person as their message; our handlers already turn every failure into a clear gr.Error.
-LAUNCH_OPTIONS = {"css": CSS, "ssr_mode": False, "share": False, "footer_links": ["api"], "show_error": True}
+LAUNCH_OPTIONS = {"css": CSS + classroom.PROJECTOR_CSS, "ssr_mode": False, "share": False, "footer_links": ["api"], "show_error": True}
 hub = ModelHub(gpt2_folder=os.environ.get("NEXT_TOKEN_LAB_GPT2_FOLDER"))
 demo = build_demo(hub)
 

@@ -21,6 +21,13 @@ MAX_NEW_TOKENS = 64
 
 log = logging.getLogger("next_token_lab")
 
+try:  # On Hugging Face ZeroGPU Spaces this borrows a GPU for the call; elsewhere it changes nothing.
+    from spaces import GPU as on_gpu
+except ImportError:
+
+    def on_gpu(handler: Callable) -> Callable:
+        return handler
+
 
 class UserInputError(ValueError):
     """Bad input from a person or an API call: shown as a message, never as a stack trace."""
@@ -32,7 +39,8 @@ class Translated:
     def __init__(self) -> None:
         self._entries: list[tuple[Any, dict[str, str]]] = []
 
-    def __call__(self, component, **keys: str):
+    def __call__(self, component, **keys: str | Callable[[str], str]):
+        """Register ``component``; each attribute names a text key, or a function of the language."""
         self._entries.append((component, keys))
         return component
 
@@ -42,7 +50,10 @@ class Translated:
 
     def updates(self, language: str) -> list:
         language = normalise_language(language)
-        return [gr.update(**{attr: t(key, language) for attr, key in keys.items()}) for _, keys in self._entries]
+        return [
+            gr.update(**{attr: t(key, language) if isinstance(key, str) else key(language) for attr, key in keys.items()})
+            for _, keys in self._entries
+        ]
 
 
 def friendly(handler: Callable) -> Callable:
@@ -77,25 +88,33 @@ def friendly(handler: Callable) -> Callable:
     return call
 
 
-class _NumericPayload:
+def _numeric_payload(payload: Any, label: str | None) -> float:
     """Reject non-numbers before Gradio compares them with the bounds (which would crash obscurely)."""
-
-    def preprocess(self, payload):
-        try:
-            value = float(payload)
-        except (TypeError, ValueError):
-            raise gr.Error(f"{self.label} must be a number, got {payload!r}") from None
-        if not math.isfinite(value):
-            raise gr.Error(f"{self.label} must be a finite number, got {payload!r}")
-        return super().preprocess(value)
+    try:
+        value = float(payload)
+    except (TypeError, ValueError):
+        raise gr.Error(f"{label} must be a number, got {payload!r}") from None
+    if not math.isfinite(value):
+        raise gr.Error(f"{label} must be a finite number, got {payload!r}")
+    return value
 
 
-class NumberSlider(_NumericPayload, gr.Slider):
+class NumberSlider(gr.Slider):
     """A slider whose API input is checked: a string or NaN gets a clear message."""
 
+    is_template = True  # drawn by Gradio's own slider
 
-class NumberBox(_NumericPayload, gr.Number):
+    def preprocess(self, payload: Any) -> float:
+        return super().preprocess(_numeric_payload(payload, self.label))
+
+
+class NumberBox(gr.Number):
     """A number field whose API input is checked like ``NumberSlider``."""
+
+    is_template = True  # drawn by Gradio's own number field
+
+    def preprocess(self, payload: Any) -> float | int | None:
+        return super().preprocess(_numeric_payload(payload, self.label))
 
 
 def number(value: Any, name: str, low: float, high: float, integer: bool = False) -> float | int:
@@ -129,4 +148,4 @@ def text_input(value: Any, name: str, limit: int, allow_empty: bool = False) -> 
     return value.encode("utf-8", "replace").decode("utf-8")
 
 
-__all__ = ["TEXT", "NumberBox", "NumberSlider", "Translated", "UserInputError", "friendly", "number", "text_input", "t", "normalise_language"]
+__all__ = ["TEXT", "NumberBox", "NumberSlider", "Translated", "on_gpu", "UserInputError", "friendly", "number", "text_input", "t", "normalise_language"]

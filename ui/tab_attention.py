@@ -9,7 +9,8 @@ import torch
 from model import MaskKind, build_attention_mask, generate, pad_batch
 from viz.attention import attention_heatmap, heads_grid, mask_gallery, mask_heatmap, prediction_bars
 
-from .common import MAX_NEW_TOKENS, MAX_PROMPT_CHARACTERS, NumberSlider, Translated, UserInputError, friendly, normalise_language, number, t, text_input
+from .common import MAX_NEW_TOKENS, MAX_PROMPT_CHARACTERS, NumberSlider, Translated, UserInputError, friendly, on_gpu, normalise_language, number, t, text_input
+from .deeplinks import TabLink
 from .hub import ModelHub
 
 MASK_KINDS = [k.value for k in MaskKind]
@@ -35,6 +36,7 @@ def _top(tokenizer, logits: torch.Tensor) -> tuple[list[str], list[float]]:
 
 def make_attention_handler(hub: ModelHub):
     @friendly
+    @on_gpu
     @torch.no_grad()
     def attention(model_name, prompt_a, prompt_b, padding_side, mask_kind, prefix_length, window, layer, head, row,
                   extend_tokens, language):
@@ -117,7 +119,7 @@ def make_attention_handler(hub: ModelHub):
     return attention
 
 
-def build(translated: Translated, hub: ModelHub, model_choice, language) -> tuple[gr.Slider, gr.Slider]:
+def build(translated: Translated, hub: ModelHub, model_choice, language, link: TabLink) -> tuple[gr.Slider, gr.Slider]:
     """Lay out the tab; returns the layer and head sliders, whose ranges follow the chosen model."""
     translated(gr.Markdown(t("att.intro")), value="att.intro")
     with gr.Row():
@@ -145,5 +147,10 @@ def build(translated: Translated, hub: ModelHub, model_choice, language) -> tupl
     with translated(gr.Accordion(t("att.facts"), open=False), label="att.facts"):
         facts = gr.JSON()
     inputs = [model_choice, prompt_a, prompt_b, padding_side, mask_kind, prefix_length, window, layer, head, row, extend, language]
-    run.click(make_attention_handler(hub), inputs, [heatmap, heads, mask_fig, gallery, predictions, facts], api_name="attention")
+    outputs = [heatmap, heads, mask_fig, gallery, predictions, facts]
+    handler = make_attention_handler(hub)
+    run.click(handler, inputs, outputs, api_name="attention")
+    link.fields.update(a=prompt_a, b=prompt_b, side=padding_side, mask=mask_kind, prefix=prefix_length, window=window,
+                       layer=layer, head=head, row=row, extend=extend)
+    link.handler, link.inputs, link.outputs = handler, inputs, outputs
     return layer, head

@@ -11,7 +11,8 @@ from model import PaddingStrategy, fit_to_context, generate
 from viz.attention import prediction_bars
 from viz.padding import layout_grids
 
-from .common import MAX_BATCH, NumberSlider, MAX_PROMPT_CHARACTERS, Translated, UserInputError, friendly, normalise_language, number, t, text_input
+from .common import MAX_BATCH, NumberSlider, MAX_PROMPT_CHARACTERS, Translated, UserInputError, friendly, on_gpu, normalise_language, number, t, text_input
+from .deeplinks import TabLink
 from .hub import ModelHub
 
 STRATEGIES = [s.value for s in PaddingStrategy]
@@ -34,6 +35,7 @@ def _first_divergence(a: list[int], b: list[int]) -> int | None:
 
 def make_padding_handler(hub: ModelHub):
     @friendly
+    @on_gpu
     @torch.no_grad()
     def padding_lab(model_name, prompts_text, max_new_tokens, strategy_shown, row_shown, language):
         """Generate the batch under every strategy and compare each row with the prompt run alone."""
@@ -98,7 +100,7 @@ def _results_table(cells, tokenizer, language: str) -> str:
     return f'<table class="ntl-table"><thead><tr>{header}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
-def build(translated: Translated, hub: ModelHub, model_choice, language) -> None:
+def build(translated: Translated, hub: ModelHub, model_choice, language, link: TabLink) -> None:
     translated(gr.Markdown(t("pad.intro")), value="pad.intro")
     with gr.Row():
         prompts = translated(gr.Textbox(EXAMPLE_PROMPTS, lines=4, label=t("pad.prompts"), elem_id="pad-prompts"),
@@ -113,5 +115,8 @@ def build(translated: Translated, hub: ModelHub, model_choice, language) -> None
     bars = gr.Plot()
     with translated(gr.Accordion(t("pad.facts"), open=False), label="pad.facts"):
         summary = gr.JSON()
-    run.click(make_padding_handler(hub), [model_choice, prompts, max_new, strategy, row, language],
-              [grids, table, bars, summary], api_name="padding_lab")
+    inputs, outputs = [model_choice, prompts, max_new, strategy, row, language], [grids, table, bars, summary]
+    handler = make_padding_handler(hub)
+    run.click(handler, inputs, outputs, api_name="padding_lab")
+    link.fields.update(prompts=prompts, new=max_new, strategy=strategy, row=row)
+    link.handler, link.inputs, link.outputs = handler, inputs, outputs

@@ -11,7 +11,8 @@ from model import SamplingConfig, fit_to_context, process_logits, stream_generat
 from model.sampling import STAGES, entropy, sample_many, seen_tokens
 from viz.sampling import cumulative_curve, draws_vs_distribution, generated_html, stage_bars, temperature_sweep
 
-from .common import NumberBox, NumberSlider, MAX_NEW_TOKENS, MAX_PROMPT_CHARACTERS, Translated, UserInputError, friendly, normalise_language, number, t, text_input
+from .common import NumberBox, NumberSlider, MAX_NEW_TOKENS, MAX_PROMPT_CHARACTERS, Translated, UserInputError, friendly, on_gpu, normalise_language, number, t, text_input
+from .deeplinks import TabLink
 from .hub import ModelHub
 
 SHOWN = 12
@@ -42,6 +43,7 @@ def _next_token_logits(loaded, prompt: str, language: str) -> tuple[torch.Tensor
 
 def make_handlers(hub: ModelHub):
     @friendly
+    @on_gpu
     def distribution(model_name, prompt, penalty, temperature, top_k, top_p, min_p, language):
         """Every stage of the pipeline on the real next-token distribution, with its statistics."""
         language = normalise_language(language)
@@ -88,6 +90,7 @@ def make_handlers(hub: ModelHub):
         return stage_fig, curve, sweep, f'<table class="ntl-table"><thead><tr>{header}</tr></thead><tbody>{table}</tbody></table>', facts
 
     @friendly
+    @on_gpu
     def draw(model_name, prompt, penalty, temperature, top_k, top_p, min_p, draws, seed, language):
         """Seeded draws from the processed distribution, counted against that distribution."""
         language = normalise_language(language)
@@ -110,6 +113,7 @@ def make_handlers(hub: ModelHub):
         return fig, {"draws": draws, "seed": seed, "total_variation": tv}
 
     @friendly
+    @on_gpu
     def generate_text(model_name, prompt, penalty, temperature, top_k, top_p, min_p, max_new_tokens, seed, language):
         """Stream a continuation; each token is shaded by the probability it was sampled with."""
         language = normalise_language(language)
@@ -131,7 +135,7 @@ def make_handlers(hub: ModelHub):
     return distribution, draw, generate_text
 
 
-def build(translated: Translated, hub: ModelHub, model_choice, language) -> None:
+def build(translated: Translated, hub: ModelHub, model_choice, language, link: TabLink) -> None:
     translated(gr.Markdown(t("smp.intro")), value="smp.intro")
     prompt = translated(gr.Textbox("ROMEO:\nBut soft, what light through yonder window", lines=2, label=t("smp.prompt"), elem_id="smp-prompt"),
                         label="smp.prompt")
@@ -163,6 +167,10 @@ def build(translated: Translated, hub: ModelHub, model_choice, language) -> None
 
     distribution, draw, generate_text = make_handlers(hub)
     knobs = [model_choice, prompt, penalty, temperature, top_k, top_p, min_p]
-    show.click(distribution, knobs + [language], [stages, curve, sweep, stats, facts], api_name="distribution")
+    outputs = [stages, curve, sweep, stats, facts]
+    show.click(distribution, knobs + [language], outputs, api_name="distribution")
+    link.fields.update(prompt=prompt, penalty=penalty, temperature=temperature, top_k=top_k, top_p=top_p, min_p=min_p,
+                       draws=draws, seed=seed, new=max_new)
+    link.handler, link.inputs, link.outputs = distribution, knobs + [language], outputs
     draw_button.click(draw, knobs + [draws, seed, language], [histogram, draw_facts], api_name="draw_samples")
     generate_button.click(generate_text, knobs + [max_new, seed, language], [generated], api_name="generate")

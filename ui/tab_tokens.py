@@ -7,6 +7,7 @@ import gradio as gr
 from model import get_tokenizer
 from viz.tokens import comparison_table, token_chips
 
+from .deeplinks import TabLink
 from .common import MAX_TEXT_CHARACTERS, Translated, friendly, normalise_language, t, text_input
 
 TOKENIZERS = ("gpt2", "cl100k_base", "o200k_base")
@@ -51,7 +52,7 @@ def tokenize(text: str, allow_special: bool, show_bytes: bool, language: str) ->
     return "".join(sections), comparison_table(rows, headers), ids
 
 
-def build(translated: Translated, language: gr.components.Component) -> None:
+def build(translated: Translated, language: gr.components.Component, link: TabLink) -> None:
     translated(gr.Markdown(t("tok.intro")), value="tok.intro")
     with gr.Row():
         text = translated(gr.Textbox(value=EXAMPLES[1], lines=3, max_lines=12, label=t("tok.text"), elem_id="tok-text"),
@@ -68,4 +69,6 @@ def build(translated: Translated, language: gr.components.Component) -> None:
     inputs = [text, allow_special, show_bytes, language]
     outputs = [chips, stats, ids]
     run.click(tokenize, inputs, outputs, api_name="tokenize")
-    text.submit(tokenize, inputs, outputs, api_visibility="private")
+    text.submit(tokenize, inputs, outputs, api_name="tokenize_on_enter", api_visibility="private")
+    link.fields.update(text=text, special=allow_special, bytes=show_bytes)
+    link.handler, link.inputs, link.outputs = tokenize, inputs, outputs

@@ -1,0 +1,102 @@
+"""Deep links, presets, CSV export, palette and the Space files."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from urllib.parse import parse_qsl, urlparse
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# One non-default, valid value per linkable input, per tab.
+LINK_STATES = {
+    "tokens": {"text": "你好 🍎", "special": True, "bytes": False},
+    "attention": {"a": "To be or not", "b": "Hi", "side": "right", "mask": "prefix_lm", "prefix": 3, "window": 2,
+                  "layer": 1, "head": 2, "row": 1, "extend": 4},
+    "padding": {"prompts": "one\ntwo three", "new": 7, "strategy": "right-naive", "row": 1},
+    "sampling": {"prompt": "KING:", "penalty": 1.3, "temperature": 0.7, "top_k": 40, "top_p": 0.85, "min_p": 0.05,
+                 "draws": 2000, "seed": 9, "new": 12},
+}
+
+
+@pytest.fixture(scope="module")
+def links():
+    import app
+
+    return app.demo.deep_links
+
+
+@pytest.mark.parametrize("tab", sorted(LINK_STATES))
+def test_deep_link_round_trip(links, tab):
+    state = LINK_STATES[tab]
+    assert set(state) == set(links.tabs[tab].fields), "every linkable input is covered"
+    query = links.to_query(tab, state, "zh", "bundled")
+    parsed_tab, values, notices = links.from_query(dict(parse_qsl(urlparse(query).query)))
+    assert notices == [] and parsed_tab == tab
+    assert values.pop("lang") == "zh" and values.pop("model") == "bundled"
+    assert values == state
+
+
+def test_malformed_links_are_ignored_with_a_notice(links):
+    tab, values, notices = links.from_query(
+        {"tab": "padding", "strategy": "sideways", "new": "NaN", "row": "99", "colour": "red", "model": "/etc/passwd"}
+    )
+    assert tab == "padding" and values == {}
+    assert len(notices) == 5
+    assert links.from_query({"tab": "nowhere"})[0] is None
+
+
+def test_every_preset_is_a_valid_deep_link(links):
+    from ui.presets import load_presets, preset_query
+
+    presets = load_presets()
+    assert {p["tab"] for p in presets} >= {"tokens", "attention", "padding", "sampling"}
+    for preset in presets:
+        assert preset["en"] and preset["zh"]
+        tab, _, notices = links.from_query(dict(parse_qsl(preset_query(preset, "zh")[1:])))
+        assert tab == preset["tab"] and notices == [], (preset, notices)
+
+
+def test_csv_holds_the_plotted_numbers():
+    from viz.attention import attention_heatmap
+    from viz.export import figures_to_csv
+
+    weights = np.array([[1.0, 0.0], [0.25, 0.75]])
+    csv_text = figures_to_csv([attention_heatmap(weights, ["a", "b"], "T", "S").to_json()])
+    rows = [line.split(",") for line in csv_text.strip().splitlines()[1:]]
+    assert sorted(float(r[-1]) for r in rows) == sorted(weights.ravel().tolist())
+
+
+def test_palettes_are_colour_blind_safe():
+    from viz import palette
+
+    assert palette.OKABE_ITO == ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999"]
+    assert set(palette.COLOUR_SCALES) <= {"Viridis", "Cividis", "Plasma", "Inferno", "Magma"}
+    sources = "\n".join(p.read_text() for p in (ROOT / "viz").glob("*.py"))
+    named = set(re.findall(r'colorscale="(\w+)"', sources))
+    assert not named - {"Viridis", "Cividis"}, f"unvetted colour scales: {named}"
+    assert not re.search(r"RdYlGn|RdBu|Jet|Rainbow|#FF0000|#00FF00", sources, re.IGNORECASE)
+
+
+def test_space_files_match_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    requirements = [line.strip() for line in (ROOT / "requirements.txt").read_text().splitlines()
+                    if line.strip() and not line.startswith("#")]
+    assert requirements == project["dependencies"]
+    front = (ROOT / "README.md").read_text().split("---")[1]
+    meta = dict(line.split(": ", 1) for line in front.strip().splitlines())
+    assert meta["sdk"] == "gradio" and meta["app_file"] == "app.py" and meta["python_version"] == '"3.11"'
+    import gradio
+
+    assert meta["sdk_version"] == gradio.__version__
+    for key in ("title", "emoji", "short_description", "license"):
+        assert meta.get(key)
+
+
+def test_server_binds_loopback_by_default():
+    source = (ROOT / "app.py").read_text()
+    assert 'os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1")' in source and "share=True" not in source

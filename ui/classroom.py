@@ -1,0 +1,127 @@
+"""Classroom tools around the tabs: deep links, a copy-link button, prepared lessons, projector mode, CSV.
+
+Everything here works through the tabs' ``TabLink`` registrations, so a new tab gets links, presets
+and CSV export by registering its inputs, handler and outputs.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+
+import gradio as gr
+
+from viz.export import figures_to_csv
+
+from .common import Translated, t
+from .deeplinks import DeepLinks
+from .presets import presets_markdown
+
+PROJECTOR_JS = "(on) => { document.body.classList.toggle('ntl-projector', Boolean(on)); }"
+ABSOLUTE_LINK_JS = (
+    "(query) => { if (!query) return query; const url = location.origin + location.pathname + query;"
+    " if (navigator.clipboard) { navigator.clipboard.writeText(url).catch(() => {}); } return url; }"
+)
+PROJECTOR_CSS = """
+body.ntl-projector .gradio-container { --text-sm: 16px; --text-md: 20px; --text-lg: 24px; --text-xl: 30px;
+  --body-text-color: #000; --block-label-text-color: #000; --body-text-color-subdued: #111; }
+body.ntl-projector .gradio-container, body.ntl-projector .prose { font-size: 20px; color: #000; }
+body.ntl-projector .ntl-chip { font-size: 1.3em; border-width: 2px; }
+body.ntl-projector .ntl-table { font-size: 1.15em; }
+"""
+
+
+@dataclass
+class ClassroomBar:
+    projector: gr.Checkbox
+    copy_link: gr.Button
+    link_box: gr.Textbox
+    notice: gr.Markdown
+    csv_button: gr.Button
+    csv_file: gr.File
+
+
+def build_bar(translated: Translated, tab_titles: dict[str, str]) -> ClassroomBar:
+    """The row of classroom controls shown above the tabs."""
+    with gr.Row(equal_height=True):
+        projector = translated(gr.Checkbox(False, label=t("app.projector"), elem_id="projector"), label="app.projector")
+        copy_link = translated(gr.Button(t("app.copy_link"), size="sm", elem_id="copy-link"), value="app.copy_link")
+        csv_button = translated(gr.Button(t("app.csv"), size="sm", elem_id="csv-button"), value="app.csv")
+    link_box = translated(gr.Textbox(label=t("app.link"), interactive=False, visible=True, elem_id="link-box",
+                                     buttons=["copy"], max_lines=2), label="app.link")
+    csv_file = gr.File(visible=False, elem_id="csv-file")
+    notice = gr.Markdown(visible=False, elem_id="link-notice")
+    with translated(gr.Accordion(t("app.presets"), open=False, elem_id="presets"), label="app.presets"):
+        titles = {tab: key for tab, key in tab_titles.items()}
+        translated(gr.Markdown(presets_markdown("en", {k: t(v, "en") for k, v in titles.items()})),
+                   value=lambda language: presets_markdown(language, {k: t(v, language) for k, v in titles.items()}))
+    return ClassroomBar(projector, copy_link, link_box, notice, csv_button, csv_file)
+
+
+def wire(demo: gr.Blocks, links: DeepLinks, tabs: gr.Tabs, tab_components: dict[str, gr.Tab], bar: ClassroomBar,
+         language, model_choice) -> None:
+    """Events: remember the open tab, build links, open links on load, projector mode, CSV export."""
+    current_tab = gr.State(next(iter(tab_components)))
+    for tab_id, tab in tab_components.items():
+        tab.select(lambda tab_id=tab_id: tab_id, None, current_tab, api_name=f"select_{tab_id}", api_visibility="private")
+
+    fields = [(tab_id, name, component) for tab_id, link in links.tabs.items() for name, component in link.fields.items()]
+    field_components = [component for _, _, component in fields]
+
+    def make_link(tab_id: str, language_code: str, model_name: str, *values) -> str:
+        """The query string that reopens the current tab with its current inputs."""
+        chosen = {name: value for (tab, name, _), value in zip(fields, values) if tab == tab_id}
+        return links.to_query(tab_id, chosen, language_code, model_name)
+
+    bar.copy_link.click(make_link, [current_tab, language, model_choice, *field_components], bar.link_box,
+                        api_name="make_link").then(None, bar.link_box, bar.link_box, js=ABSOLUTE_LINK_JS)
+
+    def open_link(request: gr.Request):
+        """Apply the page URL's query parameters; returns updates for every linkable input."""
+        params = dict(request.query_params) if request is not None else {}
+        tab_id, values, notices = links.from_query(params)
+        updates = [gr.Tabs(selected=tab_id) if tab_id else gr.skip(),
+                   gr.update(value=values["model"]) if "model" in values else gr.skip()]
+        updates += [gr.update(value=values[name]) if tab == tab_id and name in values else gr.skip()
+                    for tab, name, _ in fields]
+        text = t("app.link_notice", values.get("lang", "en")).format(notices="; ".join(notices)) if notices else ""
+        updates += [gr.update(value=text, visible=bool(notices)), tab_id or gr.skip(), tab_id or ""]
+        return updates
+
+    pending = gr.State("")
+    runnable = [link for link in links.tabs.values() if link.handler is not None]
+    run_inputs = list(dict.fromkeys(c for link in runnable for c in link.inputs))
+    run_outputs = list(dict.fromkeys(c for link in runnable for c in link.outputs))
+
+    def run_link(tab_id: str, *values):
+        """Run the linked tab's example with the values the link just filled in."""
+        if not tab_id or tab_id not in links.tabs or links.tabs[tab_id].handler is None:
+            return [gr.skip()] * len(run_outputs)
+        link = links.tabs[tab_id]
+        by_component = dict(zip(run_inputs, values))
+        result = link.handler(*[by_component[c] for c in link.inputs])
+        result = result if isinstance(result, tuple) else (result,)
+        produced = dict(zip(link.outputs, result))
+        return [produced.get(c, gr.skip()) for c in run_outputs]
+
+    demo.load(open_link, None, [tabs, model_choice, *field_components, bar.notice, current_tab, pending],
+              api_name="open_link", api_visibility="private").then(
+        run_link, [pending, *run_inputs], run_outputs, api_name="run_link", api_visibility="private")
+
+    bar.projector.change(None, bar.projector, None, js=PROJECTOR_JS, api_name="projector", api_visibility="private")
+
+    plots = {tab_id: [c for c in link.outputs if isinstance(c, gr.Plot)] for tab_id, link in links.tabs.items()}
+    all_plots = list(dict.fromkeys(p for group in plots.values() for p in group))
+
+    def export_csv(tab_id: str, *figures):
+        """Write the open tab's figures as one CSV file."""
+        chosen = [getattr(figure, "plot", figure) for plot, figure in zip(all_plots, figures)
+                  if plot in plots.get(tab_id, []) and figure is not None]
+        if not chosen:
+            raise gr.Error("Run this tab first: there is no figure to export yet.")
+        path = tempfile.NamedTemporaryFile("w", suffix=f"-{tab_id}.csv", delete=False, encoding="utf-8").name
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            handle.write(figures_to_csv(chosen))
+        return gr.File(value=path, visible=True)
+
+    bar.csv_button.click(export_csv, [current_tab, *all_plots], bar.csv_file, api_name="export_csv")

@@ -1,0 +1,112 @@
+"""Deep links: a URL's query parameters open a tab with its inputs filled and its example run.
+
+``?tab=padding&strategy=right-naive&prompts=...&lang=zh&model=bundled`` — each tab registers the
+inputs a link may set. Parsing never fails: an unknown parameter or a malformed value is dropped with a notice.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+from urllib.parse import urlencode
+
+import gradio as gr
+
+from .hub import MODEL_CHOICES
+from .i18n import normalise_language
+
+MAX_LINK_TEXT = 4_000
+
+
+@dataclass
+class TabLink:
+    """What one tab exposes to links: named inputs, and the event a link runs."""
+
+    tab: str
+    fields: dict[str, gr.components.Component] = field(default_factory=dict)
+    handler: Callable | None = None
+    inputs: list = field(default_factory=list)
+    outputs: list = field(default_factory=list)
+
+
+def _choices(component) -> list[str]:
+    return [value for _, value in component.choices] if getattr(component, "choices", None) else []
+
+
+def parse_value(component, raw: str) -> Any:
+    """Read one query-string value as ``component`` expects it; ``ValueError`` if it does not fit."""
+    if isinstance(component, gr.Checkbox):
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError("expected true or false")
+    if isinstance(component, (gr.Slider, gr.Number)):
+        value = float(raw)
+        low = getattr(component, "minimum", None)
+        high = getattr(component, "maximum", None)
+        if not math.isfinite(value) or (low is not None and value < low) or (high is not None and value > high):
+            raise ValueError(f"outside {low}..{high}")
+        step = getattr(component, "step", None)
+        return int(value) if (step == 1 or getattr(component, "precision", None) == 0) and value == int(value) else value
+    if isinstance(component, (gr.Dropdown, gr.Radio)):
+        options = _choices(component)
+        for option in options:
+            if str(option) == raw:
+                return option
+        raise ValueError(f"expected one of {options}")
+    if len(raw) > MAX_LINK_TEXT:
+        raise ValueError("too long")
+    return raw
+
+
+class DeepLinks:
+    """The registry of linkable inputs per tab, and the two directions: state → link → state."""
+
+    def __init__(self) -> None:
+        self.tabs: dict[str, TabLink] = {}
+
+    def tab(self, tab: str) -> TabLink:
+        return self.tabs.setdefault(tab, TabLink(tab))
+
+    def to_query(self, tab: str, values: Mapping[str, Any], language: str = "en", model: str = "bundled") -> str:
+        """The query string that reopens ``tab`` with ``values`` (names as registered)."""
+        if tab not in self.tabs:
+            raise ValueError(f"unknown tab {tab!r}")
+        params = {"tab": tab, "lang": language, "model": model}
+        for name in self.tabs[tab].fields:
+            if name in values and values[name] is not None:
+                value = values[name]
+                params[name] = str(value).lower() if isinstance(value, bool) else str(value)
+        return "?" + urlencode(params)
+
+    def from_query(self, params: Mapping[str, str]) -> tuple[str | None, dict[str, Any], list[str]]:
+        """Query parameters → (tab, {name: value}, notices about what was ignored)."""
+        notices: list[str] = []
+        tab = params.get("tab")
+        if tab is not None and tab not in self.tabs:
+            notices.append(f"unknown tab {tab!r} ignored")
+            tab = None
+        values: dict[str, Any] = {}
+        fields = self.tabs[tab].fields if tab else {}
+        for name, raw in params.items():
+            if name == "tab":
+                continue
+            if name == "lang":
+                values[name] = normalise_language(raw)
+                continue
+            if name == "model":
+                if raw in MODEL_CHOICES:
+                    values[name] = raw
+                else:
+                    notices.append(f"unknown model {raw[:40]!r} ignored")
+                continue
+            if name not in fields:
+                notices.append(f"unknown parameter {name!r} ignored")
+                continue
+            try:
+                values[name] = parse_value(fields[name], raw)
+            except ValueError as error:
+                notices.append(f"{name}={raw[:40]!r} ignored ({error})")
+        return tab, values, notices
