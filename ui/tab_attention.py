@@ -65,7 +65,8 @@ def make_attention_handler(hub: ModelHub):
         batch = pad_batch(prompts, pad_id, padding_side, device=model.device)
         out = model(batch.input_ids, attention_mask=batch.attention_mask, mask_kind=mask_kind,
                     prefix_length=prefix_length, window=window, output_attentions=True)
-        causal = model(batch.input_ids, attention_mask=batch.attention_mask)
+        # The causal run is the reference prediction; with the causal mask chosen it is the same run.
+        causal = out if mask_kind == "causal" else model(batch.input_ids, attention_mask=batch.attention_mask)
 
         is_pad = (batch.attention_mask[row] == 0).tolist()
         pads = [i for i, p in enumerate(is_pad) if p]
