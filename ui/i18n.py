@@ -168,6 +168,210 @@ EN = {
     "stage.top_k": "top-k",
     "stage.top_p": "top-p",
     "stage.min_p": "min-p (final)",
+    # Inside the model
+    "tab.inside": "5 · Inside the model",
+    "ins.intro": (
+        "A GPT is a stack of blocks. Each block reads one running vector per position — the **residual "
+        "stream** — and adds its own contribution to it; the final layer norm and the **unembedding** "
+        "(the token-embedding matrix, reused) turn the last stream into a score for every token. Here "
+        "you can read that stream after every block (the **logit lens**), see how much each block "
+        "changes it, how strongly one token attends to another, what the **KV cache** saves during "
+        "generation, how **decoding strategies** differ, and why training needs only **one pass** for a "
+        "whole text."
+    ),
+    "ins.probe.heading": "### Logit lens · layer change · token-to-token attention",
+    "ins.probe_text": "Text to look inside",
+    "ins.k": "Top-k listed on hover",
+    "ins.token_a": "Token A (reads)",
+    "ins.token_b": "Token B (is read)",
+    "ins.token_info": "position in the text; −1 = the last token",
+    "ins.probe.run": "Look inside",
+    "ins.facts": "Numbers behind the figures",
+    "ins.embeddings": "embeddings",
+    "ins.layer_n": "layer {n}",
+    "ins.head_n": "head {n}",
+    "ins.axis.position": "position (the token read there)",
+    "ins.axis.stream": "residual stream read after",
+    "ins.axis.layer": "layer",
+    "ins.axis.head": "head",
+    "ins.axis.cached": "cached position",
+    "ins.err.too_long": "{label} has {n} tokens; keep it to {limit} here.",
+    "ins.lens.title": "Logit lens: what each layer would predict next",
+    "ins.lens.summary": (
+        "Colour = the probability each layer already gives the model's final answer; text = that layer's "
+        "own top guess. At the last position the final answer {token} is the top guess from {row} on."
+    ),
+    "ins.lens.colour": "p(final)",
+    "ins.lens.hover_final": "p(final answer {token}) = {p:.3f}",
+    "ins.change.title": "Layer change: cosine distance between each block's input and output",
+    "ins.change.summary": (
+        "Near 0 = the block barely turns the residual stream. On average layer {most} changes it most, "
+        "layer {least} least."
+    ),
+    "ins.ab.title": "Attention from A = {a} to B = {b}, every layer and head",
+    "ins.ab.summary": (
+        "Strongest in layer {layer}, head {head}: p = {p:.3f}. Each cell is one entry of that head's "
+        "attention matrix."
+    ),
+    "ins.ab.future": "B comes after A: a causal model cannot look ahead, so every cell is exactly 0. Pick B ≤ A.",
+    "ins.kv.heading": (
+        "### The KV cache, one step at a time\nEvery new token needs the keys and values of all earlier "
+        "positions. **With a cache** they are computed once and kept, so a step feeds in a single "
+        "column. **Without it** every step recomputes the whole sequence. Both runs below decode "
+        "greedily and must produce the same tokens; press *Next step* to walk through them."
+    ),
+    "ins.kv.prompt": "Prompt",
+    "ins.kv.new_tokens": "New tokens",
+    "ins.kv.run": "Run the stepper",
+    "ins.kv.step": "Step",
+    "ins.kv.next": "Next step ▶",
+    "ins.kv.err.no_run": "Run the stepper first: there are no steps to show yet.",
+    "ins.kv.row.fed": "columns fed into the model this step",
+    "ins.kv.row.query": "query shape [batch, heads, new columns, head size]",
+    "ins.kv.row.keys": "keys in the cache, per layer",
+    "ins.kv.row.values": "values in the cache, per layer",
+    "ins.kv.row.capacity": "cache capacity (preallocated columns)",
+    "ins.kv.row.bytes": "cache memory, keys + values of all layers (bytes)",
+    "ins.kv.row.token": "next token",
+    "ins.kv.same": "identical without the cache",
+    "ins.kv.different": "⚠️ differs without the cache",
+    "ins.kv.row.time": "time with / without the cache",
+    "ins.kv.row.dlogit": "max |Δlogit|, with vs without the cache",
+    "ins.kv.with": "with KV cache",
+    "ins.kv.without": "without cache",
+    "ins.kv.fig.attention": "Step {step}: what the newest token {token} reads in the cache",
+    "ins.kv.fig.attention_summary": (
+        "Mean over heads for each layer, over the {n} cached positions; the outlined column is the "
+        "newest token itself."
+    ),
+    "ins.kv.fig.per_step": "time per step (ms)",
+    "ins.kv.fig.cumulative": "cumulative time (ms)",
+    "ins.kv.fig.columns": "cumulative columns computed",
+    "ins.kv.fig.timing": "The cost of generating with and without the KV cache",
+    "ins.kv.fig.timing_summary": (
+        "{n} steps: {cached:.1f} ms in total with the cache, {uncached:.1f} ms without. The work grows "
+        "linearly with the cache and quadratically without it."
+    ),
+    "ins.dec.heading": (
+        "### Decoding strategies side by side\nOne prompt, five strategies, each with the repetition "
+        "penalty off and on. **Greedy** always takes the top token and easily falls into a loop that "
+        "repeats itself — the “复读机” (*repeater*) problem. **Beam search** keeps several candidate "
+        "continuations and returns the most likely one; **top-k / top-p / min-p** sample from a trimmed "
+        "distribution; the **repetition penalty** lowers every token already seen. All runs make the "
+        "same number of tokens, so their log-probabilities under the model compare directly: higher "
+        "means more likely, not necessarily better."
+    ),
+    "ins.dec.prompt": "Prompt",
+    "ins.dec.new_tokens": "New tokens",
+    "ins.dec.beam_width": "Beam width",
+    "ins.dec.penalty_info": "used in the “on” runs",
+    "ins.dec.run": "Compare the strategies",
+    "ins.dec.strategy.greedy": "greedy",
+    "ins.dec.strategy.beam": "beam search (width {width})",
+    "ins.dec.strategy.top_k": "top-k (k = {k})",
+    "ins.dec.strategy.top_p": "top-p (p = {p:g})",
+    "ins.dec.strategy.min_p": "min-p ({min_p:g})",
+    "ins.dec.penalty_off": "off",
+    "ins.dec.penalty_on": "{penalty:g}",
+    "ins.dec.h.strategy": "strategy",
+    "ins.dec.h.penalty": "repetition penalty",
+    "ins.dec.h.output": "output (repeating tail highlighted)",
+    "ins.dec.h.logprob": "sequence log-prob",
+    "ins.dec.h.repeated": "repeated 3-grams",
+    "ins.dec.h.loop": "loop",
+    "ins.dec.loop": "loops from token {start} (period {period})",
+    "ins.dec.legend_off": "repetition penalty off",
+    "ins.dec.legend_on": "repetition penalty {penalty:g}",
+    "ins.dec.no_loop": "none",
+    "ins.dec.fig.title": "Likelihood and repetition of each strategy",
+    "ins.dec.fig.logprob": "sequence log-probability (nats)",
+    "ins.dec.fig.repeated": "share of repeated 3-grams",
+    "ins.dec.summary_loop": (
+        "Greedy falls into a loop: from token {start} on, the same {period} token(s) repeat to the end."
+    ),
+    "ins.dec.summary_no_loop": (
+        "Greedy does not loop on this prompt within these tokens; try more tokens or another prompt."
+    ),
+    "ins.tf.heading": (
+        "### Teacher forcing vs generation\nTraining feeds the true text and asks for the next token at "
+        "every position at once: the targets are the inputs shifted by one, and **one forward pass** "
+        "gives every position's loss (its *surprisal*, −log p). Generation cannot do that: each new "
+        "token depends on the one before, so it needs **one pass per token** — and it builds on its own "
+        "guesses, not on the true text."
+    ),
+    "ins.tf.text": "Text",
+    "ins.tf.prompt_tokens": "Generation starts after token",
+    "ins.tf.prompt_info": "generation continues the text's first N tokens up to the text's length",
+    "ins.tf.run": "Score and generate",
+    "ins.tf.left": "**Teacher forcing** — each token shaded by its surprisal (hover for details)",
+    "ins.tf.right": "**Generation** (greedy) — green = same token as the text, orange = different",
+    "ins.tf.legend": "surprisal (nats):",
+    "ins.tf.tip": "{token}: loss {loss:.3f} nats · p = {p:.4f} · model's top guess: {guess}",
+    "ins.tf.gen_tip": "generated token {i}; the text has {truth}",
+    "ins.tf.summary": (
+        "Teacher forcing scored {n} positions in <b>1 forward pass</b> ({tf_ms:.1f} ms). Generation made "
+        "{generated} tokens in <b>{passes} forward passes</b> ({gen_ms:.1f} ms); {matches} of them equal "
+        "the text."
+    ),
+    "ins.tf.fig.title": "The loss at every position, from one forward pass",
+    "ins.tf.fig.summary": (
+        "Mean {mean:.3f} nats over {n} positions — the training loss on this text (perplexity {ppl:.1f})."
+    ),
+    "ins.tf.axis.target": "target token (the one to predict)",
+    "ins.tf.axis.loss": "loss = surprisal (nats)",
+    "ins.tf.err.short": "Teacher forcing needs at least two tokens: the first one is only context.",
+    "ins.about.heading": "### About the bundled model",
+    "ins.about.run": "Show the training report",
+    "ins.about.facts": (
+        "**{model}** · {parameters:,} parameters · {layers} layers × {heads} heads · width {width} · "
+        "context {context} · running on {device}"
+    ),
+    "ins.about.random": "⚠️ No trained checkpoint is bundled yet: the app is running on random weights.",
+    "ins.about.no_report": (
+        "**No training report yet:** `{path}` does not exist. It is written when the bundled model is "
+        "trained."
+    ),
+    "ins.about.no_report_short": "No training report yet.",
+    "ins.about.h.key": "fact",
+    "ins.about.h.value": "value",
+    "ins.about.fig.curves": "Training curves",
+    "ins.about.fig.curves_summary": "Cross-entropy in nats per token; the gap between training and validation is overfitting.",
+    "ins.about.fig.channels": "Validation loss per channel",
+    "ins.about.fig.channels_summary": (
+        "A loss per data source (channel) shows what the model learned well and what it did not."
+    ),
+    "ins.about.axis.loss": "loss (nats per token)",
+    "ins.about.axis.val_loss": "validation loss (nats per token)",
+    "ins.about.no_curves": "The report holds no curves.",
+    "ins.about.no_channels": "The report holds no per-channel losses.",
+    "ins.about.raw": "The report as written",
+    "ins.about.axis.step": "training step",
+    "ins.about.series.running": "training loss (running mean)",
+    "ins.about.series.train": "training loss (evaluation)",
+    "ins.about.series.val": "validation loss (held-out works)",
+    "ins.about.fact.parameters": "parameters",
+    "ins.about.fact.checkpoint": "checkpoint precision",
+    "ins.about.fact.checkpoint_bytes": "checkpoint size (bytes)",
+    "ins.about.fact.data": "data",
+    "ins.about.fact.channels": "channels (genres)",
+    "ins.about.fact.held_out": "held-out works (validation)",
+    "ins.about.fact.train_tokens": "training tokens",
+    "ins.about.fact.val_tokens": "validation tokens",
+    "ins.about.fact.tokens_seen": "tokens seen in training",
+    "ins.about.fact.epochs": "epochs",
+    "ins.about.fact.steps": "optimizer steps",
+    "ins.about.fact.stopped_by": "stopped by",
+    "ins.about.fact.training_time": "training time (s)",
+    "ins.about.fact.wall_time": "whole run, start to finish (s)",
+    "ins.about.fact.cpu": "CPU",
+    "ins.about.fact.threads": "threads",
+    "ins.about.fact.device": "device",
+    "ins.about.fact.bf16": "bf16 autocast",
+    "ins.about.fact.train_loss": "final training loss (nats)",
+    "ins.about.fact.val_loss": "final validation loss (nats)",
+    "ins.about.fact.val_loss_shipped": "validation loss of the shipped float16 checkpoint (nats)",
+    "ins.about.fact.val_per_channel": "final validation loss per channel (nats)",
+    "ins.about.fact.command": "command",
 }
 
 ZH = {
@@ -325,6 +529,202 @@ ZH = {
     "stage.top_k": "top-k",
     "stage.top_p": "top-p",
     "stage.min_p": "min-p（最终）",
+    "tab.inside": "5 · 模型内部",
+    "ins.intro": (
+        "GPT 由一层层的块（block）堆叠而成。每个位置有一条贯穿全模型的向量——**残差流**，每个块读取它，再把"
+        "自己的结果加回去；最后经过最终的 LayerNorm 和**反嵌入**（复用词元嵌入矩阵），残差流变成词表里每个"
+        "词元的分数。在这里你可以：在每一层之后直接读出残差流的预测（**logit lens**），看每个块把残差流改变"
+        "了多少，看一个词元对另一个词元的注意力有多强，看生成时 **KV 缓存**省下了什么，比较各种**解码策略**，"
+        "并弄明白为什么训练时整段文本只需要**一次前向计算**。"
+    ),
+    "ins.probe.heading": "### Logit lens · 每层的改变 · 词元之间的注意力",
+    "ins.probe_text": "要观察的文本",
+    "ins.k": "悬停时列出前 k 个",
+    "ins.token_a": "词元 A（读取方）",
+    "ins.token_b": "词元 B（被读取）",
+    "ins.token_info": "在文本中的位置；−1 表示最后一个词元",
+    "ins.probe.run": "看看内部",
+    "ins.facts": "图背后的数字",
+    "ins.embeddings": "嵌入层",
+    "ins.layer_n": "第 {n} 层",
+    "ins.head_n": "头 {n}",
+    "ins.axis.position": "位置（该处读入的词元）",
+    "ins.axis.stream": "在此之后读取残差流",
+    "ins.axis.layer": "层",
+    "ins.axis.head": "注意力头",
+    "ins.axis.cached": "缓存中的位置",
+    "ins.err.too_long": "{label}有 {n} 个词元；这里最多 {limit} 个。",
+    "ins.lens.title": "Logit lens：每一层会预测下一个词元是什么",
+    "ins.lens.summary": (
+        "颜色 = 该层已经给模型最终答案多大的概率；格中文字 = 该层自己的首选。最后一个位置上，最终答案 "
+        "{token} 从「{row}」起一直是首选。"
+    ),
+    "ins.lens.colour": "p(最终答案)",
+    "ins.lens.hover_final": "p(最终答案 {token}) = {p:.3f}",
+    "ins.change.title": "每层的改变：每个块输入与输出之间的余弦距离",
+    "ins.change.summary": (
+        "接近 0 说明这个块几乎没有改变残差流的方向。平均而言，第 {most} 层改变最大，第 {least} 层最小"
+        "。"
+    ),
+    "ins.ab.title": "A = {a} 对 B = {b} 的注意力：所有层、所有头",
+    "ins.ab.summary": (
+        "最强的是第 {layer} 层的头 {head}：p = {p:.3f}。每一格都是该头注意力矩阵中的一个元素。"
+    ),
+    "ins.ab.future": "B 在 A 之后：因果模型不能往后看，所以每一格都严格为 0。请选择 B ≤ A。",
+    "ins.kv.heading": (
+        "### KV 缓存，一步一步看\n每生成一个新词元，都要用到之前所有位置的键（K）和值（V）。**有缓存**时，它"
+        "们只算一次就存起来，每一步只需送入一列；**没有缓存**时，每一步都要把整段序列重新算一遍。下面两种方式都用贪心"
+        "解码，生成的词元必须完全一样；点「下一步」逐步查看。"
+    ),
+    "ins.kv.prompt": "提示",
+    "ins.kv.new_tokens": "新生成的词元数",
+    "ins.kv.run": "开始逐步生成",
+    "ins.kv.step": "第几步",
+    "ins.kv.next": "下一步 ▶",
+    "ins.kv.err.no_run": "请先点「开始逐步生成」：现在还没有可以展示的步骤。",
+    "ins.kv.row.fed": "这一步送入模型的列数",
+    "ins.kv.row.query": "查询的形状 [批, 头数, 新列数, 每头维度]",
+    "ins.kv.row.keys": "缓存中的键（每层）",
+    "ins.kv.row.values": "缓存中的值（每层）",
+    "ins.kv.row.capacity": "缓存容量（预分配的列数）",
+    "ins.kv.row.bytes": "缓存占用：所有层的键 + 值（字节）",
+    "ins.kv.row.token": "下一个词元",
+    "ins.kv.same": "与不用缓存时相同",
+    "ins.kv.different": "⚠️ 与不用缓存时不同",
+    "ins.kv.row.time": "耗时：有缓存 / 无缓存",
+    "ins.kv.row.dlogit": "有无缓存之间的最大 |Δlogit|",
+    "ins.kv.with": "有 KV 缓存",
+    "ins.kv.without": "无缓存",
+    "ins.kv.fig.attention": "第 {step} 步：最新的词元 {token} 在缓存中读了哪些位置",
+    "ins.kv.fig.attention_summary": (
+        "每层对各头取平均，覆盖缓存中的 {n} 个位置；加框的一列是最新词元自己。"
+    ),
+    "ins.kv.fig.per_step": "每步耗时（毫秒）",
+    "ins.kv.fig.cumulative": "累计耗时（毫秒）",
+    "ins.kv.fig.columns": "累计计算的列数",
+    "ins.kv.fig.timing": "有无 KV 缓存时生成的代价",
+    "ins.kv.fig.timing_summary": (
+        "共 {n} 步：有缓存总计 {cached:.1f} 毫秒，无缓存 {uncached:.1f} 毫秒。有缓存时"
+        "计算量线性增长，没有缓存时按平方增长。"
+    ),
+    "ins.dec.heading": (
+        "### 解码策略并排比较\n同一个提示，五种策略，每种都分别关闭和打开重复惩罚。**贪心解码**每次都取概率最高的"
+        "词元，很容易陷入自我重复的循环——也就是常说的“复读机”问题。**束搜索**同时保留几条候选续写，最后返回概率最"
+        "高的一条；**top-k / top-p / min-p** 在截断后的分布里抽样；**重复惩罚**会压低所有已"
+        "经出现过的词元。每种方式生成的词元数相同，所以它们在模型下的对数概率可以直接比较：越高表示越“像模型会说的话”，"
+        "但不一定越好。"
+    ),
+    "ins.dec.prompt": "提示",
+    "ins.dec.new_tokens": "新生成的词元数",
+    "ins.dec.beam_width": "束宽",
+    "ins.dec.penalty_info": "用于“开”的那一组",
+    "ins.dec.run": "比较各种策略",
+    "ins.dec.strategy.greedy": "贪心",
+    "ins.dec.strategy.beam": "束搜索（束宽 {width}）",
+    "ins.dec.strategy.top_k": "top-k（k = {k}）",
+    "ins.dec.strategy.top_p": "top-p（p = {p:g}）",
+    "ins.dec.strategy.min_p": "min-p（{min_p:g}）",
+    "ins.dec.penalty_off": "关",
+    "ins.dec.penalty_on": "{penalty:g}",
+    "ins.dec.h.strategy": "策略",
+    "ins.dec.h.penalty": "重复惩罚",
+    "ins.dec.h.output": "输出（高亮部分在循环重复）",
+    "ins.dec.h.logprob": "序列对数概率",
+    "ins.dec.h.repeated": "重复的三元组",
+    "ins.dec.h.loop": "循环",
+    "ins.dec.loop": "从第 {start} 个词元起循环（周期 {period}）",
+    "ins.dec.legend_off": "不加重复惩罚",
+    "ins.dec.legend_on": "重复惩罚 {penalty:g}",
+    "ins.dec.no_loop": "无",
+    "ins.dec.fig.title": "各策略的似然与重复程度",
+    "ins.dec.fig.logprob": "序列对数概率（nats）",
+    "ins.dec.fig.repeated": "重复三元组的比例",
+    "ins.dec.summary_loop": (
+        "贪心解码陷入了循环：从第 {start} 个词元起，同样的 {period} 个词元一直重复到结尾。"
+    ),
+    "ins.dec.summary_no_loop": (
+        "在这些词元之内，贪心解码在这个提示上没有陷入循环；可以多生成一些，或换个提示试试。"
+    ),
+    "ins.tf.heading": (
+        "### 教师强制 vs 自回归生成\n训练时把真实文本整段喂给模型，让它在每个位置同时预测下一个词元：目标就是把输"
+        "入左移一位，**一次前向计算**就得到所有位置的损失（也就是*惊讶度*，−log p）。生成时做不到这一点：每个"
+        "新词元都依赖前一个，所以**每生成一个词元就要算一次**——而且它接着写的是自己猜出来的词，而不是真实文本。"
+    ),
+    "ins.tf.text": "文本",
+    "ins.tf.prompt_tokens": "生成从第几个词元之后开始",
+    "ins.tf.prompt_info": "从文本的前 N 个词元接着生成，直到与原文等长",
+    "ins.tf.run": "打分并生成",
+    "ins.tf.left": "**教师强制**——每个词元按惊讶度着色（悬停查看详情）",
+    "ins.tf.right": "**自回归生成**（贪心）——绿色 = 与原文相同，橙色 = 不同",
+    "ins.tf.legend": "惊讶度（nats）：",
+    "ins.tf.tip": (
+        "{token}：损失 {loss:.3f} nats · p = {p:.4f} · 模型的首选：{guess}"
+    ),
+    "ins.tf.gen_tip": "生成的第 {i} 个词元；原文此处是 {truth}",
+    "ins.tf.summary": (
+        "教师强制用 <b>1 次前向计算</b>（{tf_ms:.1f} 毫秒）给 {n} 个位置打了分。自回归生成用 "
+        "<b>{passes} 次前向计算</b>（{gen_ms:.1f} 毫秒）写出 {generated} 个词元"
+        "，其中 {matches} 个与原文相同。"
+    ),
+    "ins.tf.fig.title": "每个位置的损失：只用一次前向计算",
+    "ins.tf.fig.summary": (
+        "{n} 个位置的平均损失为 {mean:.3f} nats——这就是这段文本上的训练损失（困惑度 "
+        "{ppl:.1f}）。"
+    ),
+    "ins.tf.axis.target": "目标词元（要预测的那个）",
+    "ins.tf.axis.loss": "损失 = 惊讶度（nats）",
+    "ins.tf.err.short": "教师强制至少需要两个词元：第一个只作为上下文。",
+    "ins.about.heading": "### 关于内置模型",
+    "ins.about.run": "查看训练报告",
+    "ins.about.facts": (
+        "**{model}** · {parameters:,} 个参数 · {layers} 层 × {heads} "
+        "个头 · 宽度 {width} · 上下文 {context} · 运行于 {device}"
+    ),
+    "ins.about.random": "⚠️ 还没有附带训练好的检查点：应用目前使用的是随机权重。",
+    "ins.about.no_report": (
+        "**还没有训练报告：** `{path}` 不存在。内置模型训练完成后才会生成它。"
+    ),
+    "ins.about.no_report_short": "还没有训练报告。",
+    "ins.about.h.key": "项目",
+    "ins.about.h.value": "数值",
+    "ins.about.fig.curves": "训练曲线",
+    "ins.about.fig.curves_summary": "每个词元的交叉熵（nats）；训练与验证之间的差距就是过拟合。",
+    "ins.about.fig.channels": "各渠道的验证损失",
+    "ins.about.fig.channels_summary": (
+        "按数据来源（渠道）分别看损失，才知道模型哪些学得好、哪些没学好。"
+    ),
+    "ins.about.axis.loss": "损失（每词元 nats）",
+    "ins.about.axis.val_loss": "验证损失（每词元 nats）",
+    "ins.about.no_curves": "报告中没有曲线。",
+    "ins.about.no_channels": "报告中没有分渠道的损失。",
+    "ins.about.raw": "报告原文",
+    "ins.about.axis.step": "训练步数",
+    "ins.about.series.running": "训练损失（滑动平均）",
+    "ins.about.series.train": "训练损失（评估时）",
+    "ins.about.series.val": "验证损失（留出的作品）",
+    "ins.about.fact.parameters": "参数量",
+    "ins.about.fact.checkpoint": "检查点精度",
+    "ins.about.fact.checkpoint_bytes": "检查点大小（字节）",
+    "ins.about.fact.data": "数据",
+    "ins.about.fact.channels": "渠道（体裁）",
+    "ins.about.fact.held_out": "留作验证的作品",
+    "ins.about.fact.train_tokens": "训练词元数",
+    "ins.about.fact.val_tokens": "验证词元数",
+    "ins.about.fact.tokens_seen": "训练中见过的词元数",
+    "ins.about.fact.epochs": "轮数（epoch）",
+    "ins.about.fact.steps": "优化步数",
+    "ins.about.fact.stopped_by": "停止原因",
+    "ins.about.fact.training_time": "训练耗时（秒）",
+    "ins.about.fact.wall_time": "整个流程耗时（秒）",
+    "ins.about.fact.cpu": "CPU",
+    "ins.about.fact.threads": "线程数",
+    "ins.about.fact.device": "设备",
+    "ins.about.fact.bf16": "bf16 自动混合精度",
+    "ins.about.fact.train_loss": "最终训练损失（nats）",
+    "ins.about.fact.val_loss": "最终验证损失（nats）",
+    "ins.about.fact.val_loss_shipped": "发布的 float16 检查点的验证损失（nats）",
+    "ins.about.fact.val_per_channel": "各渠道最终的验证损失（nats）",
+    "ins.about.fact.command": "训练命令",
 }
 
 TEXT = {"en": EN, "zh": ZH}
