@@ -18,6 +18,7 @@ TABS = [  # (tab id, button to press, element that must render)
     ("attention", "#att-run", "#att-heatmap .js-plotly-plot"),
     ("padding", "#pad-run", "#pad-grids .js-plotly-plot"),
     ("sampling", "#smp-run", "#smp-stages .js-plotly-plot"),
+    ("inside", "#ins-probe-run", "#ins-lens .js-plotly-plot"),
 ]
 
 pytestmark = pytest.mark.browser
