@@ -70,3 +70,51 @@ def test_every_tab_renders_without_errors(app_url, browser, language):
     page.close()
     assert not foreign, f"requests to non-local hosts: {foreign}"
     assert not errors, f"console errors: {errors}"
+
+
+def test_deep_link_opens_the_tab_with_its_inputs_and_figure(app_url, browser):
+    from urllib.parse import urlencode
+
+    query = urlencode({"tab": "padding", "lang": "zh", "strategy": "right-masked", "new": "6",
+                       "prompts": "Friends, Romans, countrymen\nHAMLET:\nAll the world's a stage", "bogus": "1"})
+    page = browser.new_page(locale="en-US", viewport={"width": 1400, "height": 1000})
+    page.goto(f"{app_url}?{query}")
+    page.wait_for_selector("#pad-grids .js-plotly-plot", timeout=60_000)
+    assert "HAMLET:" in page.locator("#pad-prompts textarea").input_value()
+    assert "right-masked" in page.locator("#pad-grids").inner_text()
+    assert page.get_by_role("tab", name="填充实验", exact=False).get_attribute("aria-selected") == "true"
+    assert "bogus" in page.locator("#link-notice").inner_text()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "deep-link-padding-zh.png"), full_page=True)
+    page.close()
+
+
+def test_keyboard_only_walk_through_the_tokenization_tab(app_url, browser):
+    page = browser.new_page(locale="en-US", viewport={"width": 1400, "height": 1000})
+    page.goto(app_url)
+    page.wait_for_selector("#tok-text textarea")
+    page.locator("#tok-text textarea").focus()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("keyboard only 键盘")
+    for _ in range(12):  # tab forward until the run button has focus, then press Enter
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement && document.activeElement.id") == "tok-run":
+            break
+    assert page.evaluate("document.activeElement.id") == "tok-run", "the run button is reachable by Tab"
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#tok-chips .ntl-chip", timeout=30_000)
+    assert "keyboard" in page.locator("#tok-chips").inner_text()
+    page.close()
+
+
+def test_projector_mode_and_copy_link(app_url, browser):
+    page = browser.new_page(locale="en-US", viewport={"width": 1400, "height": 1000})
+    page.goto(app_url)
+    page.wait_for_selector("#projector input")
+    page.locator("#projector input").check()
+    page.wait_for_function("document.body.classList.contains('ntl-projector')")
+    page.locator("#copy-link").click()
+    page.wait_for_function("document.querySelector('#link-box textarea, #link-box input').value.includes('tab=tokens')")
+    link = page.locator("#link-box textarea, #link-box input").first.input_value()
+    assert link.startswith(app_url.rstrip("/")) and "text=" in link
+    page.close()
