@@ -154,32 +154,38 @@ def _synchronize(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def _best_time(
-    call: Callable[[], GPTOutput], device: torch.device, repeats: int = 1, before: Callable[[], None] | None = None
-) -> tuple[float, GPTOutput]:
-    """The fastest of ``repeats`` runs (the least disturbed by whatever else the machine is doing)."""
-    best, result = math.inf, None
+def _best_times(
+    calls: Sequence[Callable[[], GPTOutput]], device: torch.device, repeats: int = 1,
+    before: Callable[[], None] | None = None,
+) -> list[tuple[float, GPTOutput]]:
+    """Each call's fastest time over ``repeats`` rounds, with its result. The calls take turns within
+    a round, so a burst of load from whatever else the machine runs hits them alike."""
+    if repeats < 1:
+        raise ValueError("time every call at least once")
+    best, results = [math.inf] * len(calls), [None] * len(calls)
     for _ in range(repeats):
         if before is not None:
             before()
-        _synchronize(device)
-        start = time.perf_counter()
-        result = call()
-        _synchronize(device)
-        best = min(best, time.perf_counter() - start)
-    return best, result
+        for i, call in enumerate(calls):
+            _synchronize(device)
+            start = time.perf_counter()
+            results[i] = call()
+            _synchronize(device)
+            best[i] = min(best[i], time.perf_counter() - start)
+    return list(zip(best, results))
 
 
 @torch.no_grad()
-def teacher_forcing(model: GPT, token_ids: Sequence[int]) -> TeacherForcing:
-    """Every position's next-token loss from one forward pass, as training computes it."""
+def teacher_forcing(model: GPT, token_ids: Sequence[int], repeats: int = 1) -> TeacherForcing:
+    """Every position's next-token loss from one forward pass, as training computes it
+    (``seconds`` is the fastest of ``repeats`` identical passes)."""
     token_ids = list(token_ids)
     if len(token_ids) < 2:
         raise ValueError("teacher forcing needs at least two tokens: the first one is only context")
     if len(token_ids) > model.config.n_positions:
         raise ValueError(f"{len(token_ids)} tokens exceed this model's context of {model.config.n_positions}")
     ids = torch.tensor([token_ids], device=model.device)
-    seconds, out = _best_time(lambda: model(ids), model.device)
+    [(seconds, out)] = _best_times([lambda: model(ids)], model.device, repeats)
     logits = out.logits[0, :-1].float()
     targets = ids[0, 1:]
     losses = F.cross_entropy(logits, targets, reduction="none")
@@ -223,17 +229,15 @@ def kv_cache_steps(model: GPT, prompt_ids: Sequence[int], new_tokens: int, repea
     """Greedy decoding, one ``CacheStep`` per new token, timing each step with and without the cache.
 
     Both runs take the same explicit-attention path (``output_attentions=True``), so the cache is
-    the only difference between the two timings; each is the best of ``repeats`` runs (a cached
-    step is repeated by rewinding the cache, which rewrites the same columns). The cached run's
-    token is fed to both runs next.
+    the only difference between the two timings; each is the best of ``repeats`` interleaved runs (a
+    cached step is repeated by rewinding the cache, which rewrites the same columns). The cached
+    run's token is fed to both runs next.
     """
     prompt_ids = list(prompt_ids)
     if not prompt_ids:
         raise ValueError("the prompt needs at least one token")
     if new_tokens < 1:
         raise ValueError("generate at least one new token")
-    if repeats < 1:
-        raise ValueError("time every step at least once")
     total = len(prompt_ids) + new_tokens
     if total > model.config.n_positions:
         raise ValueError(
@@ -250,12 +254,10 @@ def kv_cache_steps(model: GPT, prompt_ids: Sequence[int], new_tokens: int, repea
         def rewind() -> None:
             cache.length = filled
 
-        seconds_with, cached = _best_time(
-            lambda: model(fresh, past_key_values=cache, output_attentions=True, last_logits_only=True),
+        (seconds_with, cached), (seconds_without, full) = _best_times(
+            [lambda: model(fresh, past_key_values=cache, output_attentions=True, last_logits_only=True),
+             lambda: model(sequence, output_attentions=True, last_logits_only=True)],
             device, repeats, before=rewind,
-        )
-        seconds_without, full = _best_time(
-            lambda: model(sequence, output_attentions=True, last_logits_only=True), device, repeats
         )
         cached_logits, full_logits = cached.logits[0, -1].float(), full.logits[0, -1].float()
         token = int(cached_logits.argmax())

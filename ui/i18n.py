@@ -224,7 +224,9 @@ EN = {
         "### The KV cache, one step at a time\nEvery new token needs the keys and values of all earlier "
         "positions. **With a cache** they are computed once and kept, so a step feeds in a single "
         "column. **Without it** every step recomputes the whole sequence. Both runs below decode "
-        "greedily and must produce the same tokens; press *Next step* to walk through them."
+        "greedily and must produce the same tokens; press *Next step* to walk through them. On a model this "
+        "small much of each step is a fixed cost — the output layer reads all 50,257 vocabulary rows — so "
+        "the measured times part slowly; the columns computed show the quadratic growth exactly."
     ),
     "ins.kv.prompt": "Prompt",
     "ins.kv.new_tokens": "New tokens",
@@ -587,6 +589,8 @@ ZH = {
         "### KV 缓存，一步一步看\n每生成一个新词元，都要用到之前所有位置的键（K）和值（V）。**有缓存**时，它"
         "们只算一次就存起来，每一步只需送入一列；**没有缓存**时，每一步都要把整段序列重新算一遍。下面两种方式都用贪心"
         "解码，生成的词元必须完全一样；点「下一步」逐步查看。"
+        "模型这么小的时候，每一步有相当一部分是固定开销——输出层要读完词表全部 50,257 行——"
+        "所以实测耗时拉开得比较慢；而“累计计算的列数”准确地显示出平方级的增长。"
     ),
     "ins.kv.prompt": "提示",
     "ins.kv.new_tokens": "新生成的词元数",

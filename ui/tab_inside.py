@@ -53,7 +53,7 @@ MAX_PROBE_TOKENS = 64
 MAX_LENS_K = 10
 MAX_DECODING_TOKENS = 48
 MAX_TEACHER_FORCING_TOKENS = 128
-KV_TIMING_REPEATS = 3  # each step's time is the best of three runs: the machine is shared
+TIMING_REPEATS = 3  # a measured time is the best of three runs: the machine is shared
 REPORT_PATH = BUNDLED_MODEL_DIR / "training_report.json"
 PROBE_EXAMPLE = "ROMEO:\nBut soft, what light through yonder window breaks?"
 KV_EXAMPLE = "JULIET:\nO Romeo, Romeo, wherefore art thou"
@@ -166,7 +166,7 @@ def make_cache_handlers(hub: ModelHub):
         new_tokens = number(new_tokens, t("ins.kv.new_tokens", language), 1, MAX_NEW_TOKENS, integer=True)
         ids = loaded.tokenizer.encode(text_input(prompt, t("ins.kv.prompt", language), MAX_PROMPT_CHARACTERS))
         (ids,), _ = fit_to_context([ids], new_tokens, loaded.context)
-        steps = list(kv_cache_steps(loaded.model, ids, new_tokens, repeats=KV_TIMING_REPEATS))
+        steps = list(kv_cache_steps(loaded.model, ids, new_tokens, repeats=TIMING_REPEATS))
         sequence = ids + [s.token for s in steps]
         record = {
             "tokens": _texts(loaded.tokenizer, sequence),
@@ -325,7 +325,7 @@ def make_teacher_forcing_handler(hub: ModelHub):
         if len(ids) < 2:
             raise UserInputError(t("ins.tf.err.short", language))
         prompt_tokens = number(prompt_tokens, t("ins.tf.prompt_tokens", language), 1, len(ids) - 1, integer=True)
-        scored = teacher_forcing(loaded.model, ids)
+        scored = teacher_forcing(loaded.model, ids, repeats=TIMING_REPEATS)
         labels = _texts(tokenizer, ids)
         guesses = _texts(tokenizer, scored.predictions)
         losses = scored.losses.tolist()
@@ -353,7 +353,7 @@ def make_teacher_forcing_handler(hub: ModelHub):
         facts = {
             "teacher_forcing": {
                 "forward_passes": scored.forward_passes, "positions_scored": len(losses),
-                "ms": round(1e3 * scored.seconds, 3), "mean_loss_nats": round(mean, 4),
+                f"ms_best_of_{TIMING_REPEATS}": round(1e3 * scored.seconds, 3), "mean_loss_nats": round(mean, 4),
                 "perplexity": round(math.exp(mean), 3), "top_guess_accuracy": round(accuracy, 4),
                 "losses": [round(v, 4) for v in losses],
             },
@@ -547,10 +547,10 @@ def build(translated: Translated, hub: ModelHub, model_choice, language) -> None
     translated(gr.Markdown(t("ins.kv.heading")), value="ins.kv.heading")
     with gr.Row():
         kv_prompt = translated(gr.Textbox(KV_EXAMPLE, lines=2, label=t("ins.kv.prompt"), scale=3), label="ins.kv.prompt")
-        kv_new = translated(NumberSlider(1, MAX_NEW_TOKENS, value=24, step=1, label=t("ins.kv.new_tokens")), label="ins.kv.new_tokens")
+        kv_new = translated(NumberSlider(1, MAX_NEW_TOKENS, value=32, step=1, label=t("ins.kv.new_tokens")), label="ins.kv.new_tokens")
         kv_button = translated(gr.Button(t("ins.kv.run"), variant="primary", elem_id="ins-kv-run"), value="ins.kv.run")
     with gr.Row():
-        kv_step = translated(NumberSlider(1, 24, value=1, step=1, label=t("ins.kv.step")), label="ins.kv.step")
+        kv_step = translated(NumberSlider(1, 32, value=1, step=1, label=t("ins.kv.step")), label="ins.kv.step")
         kv_next = translated(gr.Button(t("ins.kv.next"), elem_id="ins-kv-next"), value="ins.kv.next")
     kv_record = gr.State(None)
     kv_html = gr.HTML(elem_id="ins-kv-step")
@@ -563,7 +563,7 @@ def build(translated: Translated, hub: ModelHub, model_choice, language) -> None
     translated(gr.Markdown(t("ins.dec.heading")), value="ins.dec.heading")
     dec_prompt = translated(gr.Textbox(DECODING_EXAMPLE, lines=2, label=t("ins.dec.prompt")), label="ins.dec.prompt")
     with gr.Row():
-        dec_new = translated(NumberSlider(1, MAX_DECODING_TOKENS, value=40, step=1, label=t("ins.dec.new_tokens")),
+        dec_new = translated(NumberSlider(1, MAX_DECODING_TOKENS, value=32, step=1, label=t("ins.dec.new_tokens")),
                              label="ins.dec.new_tokens")
         beam_width = translated(NumberSlider(1, MAX_BEAM_WIDTH, value=3, step=1, label=t("ins.dec.beam_width")),
                                 label="ins.dec.beam_width")

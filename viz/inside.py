@@ -15,6 +15,13 @@ from .palette import HEATMAP_SCALE, OKABE_ITO, probability_colour
 
 CELL_TEXT_LIMIT = 24  # more columns than this and the per-cell token text stops being readable
 SURPRISAL_CAP = 10.0  # nats; anything above is coloured as "very surprising"
+LINE_COLOURS = OKABE_ITO[:3] + OKABE_ITO[4:]  # Okabe–Ito without its yellow, too pale for a line on white
+
+
+def _one_line(token: str) -> str:
+    """A token for running text: newlines and tabs become visible marks instead of breaking the line
+    (a loop of newline tokens would otherwise be a tower of empty lines)."""
+    return html.escape(token.replace("\n", "↵").replace("\t", "→"))
 
 
 def _heatmap_height(rows: int) -> int:
@@ -143,11 +150,11 @@ def cache_step_html(rows: Sequence[tuple[str, str]], cached: Sequence[str], prod
     (the query) marked, an arrow, and the token it produced."""
     table = "".join(f"<tr><th>{html.escape(name)}</th><td><code>{html.escape(value)}</code></td></tr>" for name, value in rows)
     chips = "".join(
-        f'<span class="{"ntl-diverge" if i == len(cached) - 1 else "ntl-prompt"}">{html.escape(token)}</span>'
+        f'<span class="{"ntl-diverge" if i == len(cached) - 1 else "ntl-prompt"}">{_one_line(token)}</span>'
         for i, token in enumerate(cached)
     )
     return (f'<table class="ntl-table"><tbody>{table}</tbody></table>'
-            f'<div class="ntl-gen">{chips} → <span class="ntl-match">{html.escape(produced)}</span></div>')
+            f'<div class="ntl-gen">{chips} ⇒ <span class="ntl-match">{_one_line(produced)}</span></div>')
 
 
 def decoding_table_html(
@@ -166,11 +173,11 @@ def decoding_table_html(
         for i, piece in enumerate(row["pieces"]):
             in_loop = loop is not None and i >= loop[0]
             style = ' style="background:#F0E442;border-bottom:2px solid #D55E00"' if in_loop else ""
-            pieces.append(f"<span{style}>{html.escape(piece)}</span>")
+            pieces.append(f"<span{style}>{_one_line(piece)}</span>")
         loop_text = loop_note.format(start=loop[0], period=loop[1]) if loop else no_loop
         body.append(
             f"<tr><td>{html.escape(str(row['strategy']))}</td><td>{html.escape(str(row['penalty']))}</td>"
-            f'<td class="ntl-gen" style="white-space:pre-wrap">{"".join(pieces)}</td>'
+            f'<td class="ntl-gen">{"".join(pieces)}</td>'
             f"<td>{row['logprob']:.2f}</td><td>{row['repeated']:.0%}</td><td>{html.escape(loop_text)}</td></tr>"
         )
     return f'<table class="ntl-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
@@ -195,9 +202,13 @@ def decoding_bars(
                              marker_color=colour, marker_pattern=pattern,
                              hovertemplate="%{x}: %{y:.0%}<extra>" + html.escape(name) + "</extra>"),
                       row=1, col=2)
-    fig.update_layout(barmode="group", legend={"orientation": "h", "y": -0.2})
+    fig.update_layout(barmode="group")
     fig.update_yaxes(tickformat=".0%", range=[0, 1], row=1, col=2)
-    return finish(fig, title, summary, height=380)
+    fig.update_xaxes(tickangle=-30)
+    finish(fig, title, summary, height=460)
+    # Below the rotated strategy names, with room for them.
+    fig.update_layout(legend={"orientation": "h", "y": -0.5}, margin={"b": 140})
+    return fig
 
 
 def surprisal_colour(nats: float) -> str:
@@ -212,9 +223,9 @@ def surprisal_html(
 
     ``first`` is the first token, which nothing predicts; ``legend`` labels the colour key.
     """
-    parts = [f'<div class="ntl-gen"><span class="ntl-prompt">{html.escape(first)}</span>']
+    parts = [f'<div class="ntl-gen"><span class="ntl-prompt">{_one_line(first)}</span>']
     for token, nats, tip in zip(tokens, surprisals, tips):
-        parts.append(f'<span style="background:{surprisal_colour(nats)}" title="{html.escape(tip)}">{html.escape(token)}</span>')
+        parts.append(f'<span style="background:{surprisal_colour(nats)}" title="{html.escape(tip)}">{_one_line(token)}</span>')
     parts.append("</div>")
     key = "".join(
         f'<span style="background:{surprisal_colour(v)};padding:1px 6px;margin-right:2px">{v:g}</span>'
@@ -226,9 +237,9 @@ def surprisal_html(
 
 def generation_html(prompt: str, tokens: Sequence[str], matches: Sequence[bool], tips: Sequence[str]) -> str:
     """A generated continuation after its prompt; tokens equal to the original text's are marked."""
-    parts = [f'<div class="ntl-gen"><span class="ntl-prompt">{html.escape(prompt)}</span>']
+    parts = [f'<div class="ntl-gen"><span class="ntl-prompt">{_one_line(prompt)}</span>']
     for token, same, tip in zip(tokens, matches, tips):
-        parts.append(f'<span class="{"ntl-match" if same else "ntl-diverge"}" title="{html.escape(tip)}">{html.escape(token)}</span>')
+        parts.append(f'<span class="{"ntl-match" if same else "ntl-diverge"}" title="{html.escape(tip)}">{_one_line(token)}</span>')
     parts.append("</div>")
     return "".join(parts)
 
@@ -250,7 +261,7 @@ def curves(series: Mapping[str, tuple[Sequence[float], Sequence[float]]], title:
     fig = go.Figure()
     for i, (name, (x, y)) in enumerate(series.items()):
         fig.add_trace(go.Scatter(x=list(x), y=list(y), mode="lines+markers" if len(x) < 40 else "lines", name=name,
-                                 line={"color": OKABE_ITO[i % len(OKABE_ITO)], "dash": ["solid", "dash", "dot", "dashdot"][i % 4]}))
+                                 line={"color": LINE_COLOURS[i % len(LINE_COLOURS)], "dash": ["solid", "dash", "dot", "dashdot"][i % 4]}))
     fig.update_xaxes(title=axis_titles[0])
     fig.update_yaxes(title=axis_titles[1])
     fig.update_layout(legend={"orientation": "h", "y": -0.25})
