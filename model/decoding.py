@@ -73,13 +73,13 @@ def beam_search(
     device = model.device
     cache = model.new_cache(1, total)  # one row until the first step fans it out into the beams
     seen = seen_tokens([prompt_ids], model.config.vocab_size, device)
-    scores = torch.zeros(1, device=device)
+    scores = torch.zeros(1, dtype=torch.float64, device=device)  # sums in float64: near-ties stay ordered
     sequences = torch.empty(1, 0, dtype=torch.long, device=device)
     raw_logprobs = torch.empty(1, 0, device=device)
     fresh = torch.tensor([prompt_ids], device=device)
     for _ in range(max_new_tokens):
         logits = model(fresh, past_key_values=cache, last_logits_only=True).logits[:, -1].float()
-        step_scores = process_logits(logits, penalty_only, seen).probs.log()  # [beams, V]
+        step_scores = process_logits(logits, penalty_only, seen).probs.double().log()  # [beams, V]
         vocab = step_scores.shape[-1]
         scores, flat = (scores[:, None] + step_scores).flatten().topk(beam_width)
         parents, tokens = flat // vocab, flat % vocab

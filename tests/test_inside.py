@@ -280,8 +280,7 @@ def test_kv_cache_endpoints_share_one_run(client):
     assert update["maximum"] == 6
     html, _, _, facts = client.predict(2, "zh", api_name="/kv_cache_step")
     assert facts["identical_tokens"] and facts["steps"] == 6 and "缓存" in html
-    expected = generate(loaded.model, [loaded.tokenizer.encode("JULIET:\nO Romeo")], 6).new_tokens[0]
-    assert loaded.tokenizer.decode(expected[:1]) in html
+    assert facts["new_tokens"] == generate(loaded.model, [loaded.tokenizer.encode("JULIET:\nO Romeo")], 6).new_tokens[0]
     assert client.predict(6, "en", api_name="/kv_cache_next") == 1  # wraps after the last step
     assert client.predict(2, "en", api_name="/kv_cache_next") == 3
 

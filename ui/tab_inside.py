@@ -235,6 +235,7 @@ def make_cache_handlers(hub: ModelHub):
         facts = {
             "steps": len(steps),
             "prompt_tokens": record["prompt_tokens"],
+            "new_tokens": column("token"),
             "identical_tokens": all(s["token"] == s["token_without_cache"] for s in steps),
             "total_ms_with_cache": round(total_with, 3),
             "total_ms_without_cache": round(total_without, 3),
