@@ -4,7 +4,6 @@ of the tab through gradio_client against a launched app."""
 from __future__ import annotations
 
 import json
-import math
 
 import numpy as np
 import pytest

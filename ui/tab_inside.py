@@ -28,6 +28,7 @@ from viz.inside import (
     layer_change_heatmap,
     logit_lens_grid,
     message_figure,
+    quoted,
     surprisal_bars,
     surprisal_html,
     token_attention_grid,
@@ -100,24 +101,16 @@ def make_probe_handler(hub: ModelHub):
         rows = [t("ins.embeddings", language)] + _layer_names(layers, language)
         final = _texts(tokenizer, lens.final_prediction.tolist())
         top_texts = np.array(_texts(tokenizer, lens.top_ids.flatten().tolist()), dtype=object).reshape(lens.top_ids.shape)
-        top_probs = lens.top_probs.cpu().numpy()
         final_probs = lens.final_prediction_probs.cpu().numpy()
-        hover = [
-            [
-                "<br>".join(f"{repr(top_texts[r, p, j])}: {top_probs[r, p, j]:.3f}" for j in range(k))
-                + "<br>" + t("ins.lens.hover_final", language).format(token=repr(final[p]), p=final_probs[r, p])
-                for p in range(len(ids))
-            ]
-            for r in range(len(rows))
-        ]
         leads_from = len(rows) - 1  # the first row from which the final answer stays the top guess
         while leads_from > 0 and lens.top_ids[leads_from - 1, -1, 0] == lens.final_prediction[-1]:
             leads_from -= 1
         lens_fig = logit_lens_grid(
-            final_probs, top_texts[:, :, 0].tolist(), hover, rows, labels,
+            final_probs, top_texts, lens.top_probs.cpu().numpy(), final, rows, labels,
             t("ins.lens.title", language),
-            t("ins.lens.summary", language).format(token=repr(final[-1]), row=rows[leads_from]),
+            t("ins.lens.summary", language).format(token=quoted(final[-1]), row=rows[leads_from]),
             (t("ins.axis.position", language), t("ins.axis.stream", language)), t("ins.lens.colour", language),
+            t("ins.lens.hover_final", language),
         )
 
         distances = probe.cos_distances().cpu().numpy()
@@ -129,7 +122,7 @@ def make_probe_handler(hub: ModelHub):
         )
 
         between = probe.attention_between(a, b).cpu().numpy()
-        pair = {"a": f"{a}:{labels[a]!r}", "b": f"{b}:{labels[b]!r}"}
+        pair = {"a": f"{a} {quoted(labels[a])}", "b": f"{b} {quoted(labels[b])}"}
         if b > a:
             summary = t("ins.ab.future", language).format(**pair)
         else:
@@ -210,7 +203,7 @@ def make_cache_handlers(hub: ModelHub):
             (t("ins.kv.row.values", language), str(current["cache_shape"])),
             (t("ins.kv.row.capacity", language), str(current["cache_capacity"])),
             (t("ins.kv.row.bytes", language), f"{current['cache_bytes']:,}"),
-            (t("ins.kv.row.token", language), f"{produced!r} (id {current['token']}) · "
+            (t("ins.kv.row.token", language), f"{quoted(produced)} (id {current['token']}) · "
              + t("ins.kv.same" if current["token"] == current["token_without_cache"] else "ins.kv.different", language)),
             (t("ins.kv.row.time", language), f"{current['ms_with_cache']:.2f} ms / {current['ms_without_cache']:.2f} ms"),
             (t("ins.kv.row.dlogit", language), f"{current['max_abs_logit_difference']:.2e}"),
@@ -219,7 +212,7 @@ def make_cache_handlers(hub: ModelHub):
         n_layer = len(current["attention"])
         attention = cache_attention(
             np.array(current["attention"]), _layer_names(n_layer, language), tokens[:cached], cached - 1,
-            t("ins.kv.fig.attention", language).format(step=step, token=repr(tokens[cached - 1])),
+            t("ins.kv.fig.attention", language).format(step=step, token=quoted(tokens[cached - 1])),
             t("ins.kv.fig.attention_summary", language).format(n=cached),
             (t("ins.axis.cached", language), t("ins.axis.layer", language)),
         )
@@ -331,7 +324,7 @@ def make_teacher_forcing_handler(hub: ModelHub):
         guesses = _texts(tokenizer, scored.predictions)
         losses = scored.losses.tolist()
         tips = [
-            t("ins.tf.tip", language).format(token=repr(labels[i + 1]), loss=loss, p=math.exp(-loss), guess=repr(guesses[i]))
+            t("ins.tf.tip", language).format(token=quoted(labels[i + 1]), loss=loss, p=math.exp(-loss), guess=quoted(guesses[i]))
             for i, loss in enumerate(losses)
         ]
         text_html = surprisal_html(labels[0], labels[1:], losses, tips, t("ins.tf.legend", language))
@@ -342,7 +335,7 @@ def make_teacher_forcing_handler(hub: ModelHub):
         generated = [step.tokens[0] for step in steps]
         matches = [token == ids[prompt_tokens + i] for i, token in enumerate(generated)]
         generated_texts = _texts(tokenizer, generated)
-        generated_tips = [t("ins.tf.gen_tip", language).format(i=i + 1, truth=repr(labels[prompt_tokens + i]))
+        generated_tips = [t("ins.tf.gen_tip", language).format(i=i + 1, truth=quoted(labels[prompt_tokens + i]))
                           for i in range(len(generated))]
         generation = generation_html(tokenizer.decode(ids[:prompt_tokens]), generated_texts, matches, generated_tips)
 

@@ -18,10 +18,26 @@ SURPRISAL_CAP = 10.0  # nats; anything above is coloured as "very surprising"
 LINE_COLOURS = OKABE_ITO[:3] + OKABE_ITO[4:]  # Okabe–Ito without its yellow, too pale for a line on white
 
 
+def _marked(token: str) -> str:
+    return token.replace("\n", "↵").replace("\t", "→")
+
+
+def quoted(token: str) -> str:
+    """A token inside a sentence, title or tip: curly quotes show a leading space, ↵/→ a newline/tab.
+    (``repr`` would bring backslashes and, for a token with an apostrophe, double quotes that
+    Plotly shows as ``&quot;`` once escaped.)"""
+    return f"“{_marked(token)}”"
+
+
 def _one_line(token: str) -> str:
-    """A token for running text: newlines and tabs become visible marks instead of breaking the line
-    (a loop of newline tokens would otherwise be a tower of empty lines)."""
-    return html.escape(token.replace("\n", "↵").replace("\t", "→"))
+    """A token for running HTML text: newlines and tabs become visible marks instead of breaking the
+    line (a loop of newline tokens would otherwise be a tower of empty lines)."""
+    return html.escape(_marked(token))
+
+
+def _plotly_text(text: str) -> str:
+    """Escape for Plotly's HTML-like text: it decodes &lt; &gt; &amp; but shows &quot; literally."""
+    return html.escape(text, quote=False)
 
 
 def _heatmap_height(rows: int) -> int:
@@ -30,27 +46,38 @@ def _heatmap_height(rows: int) -> int:
 
 def logit_lens_grid(
     final_probs: np.ndarray,
-    top_tokens: Sequence[Sequence[str]],
-    hover: Sequence[Sequence[str]],
+    top_tokens: np.ndarray,
+    top_probs: np.ndarray,
+    final_tokens: Sequence[str],
     row_labels: Sequence[str],
     column_labels: Sequence[str],
     title: str,
     summary: str,
     axis_titles: tuple[str, str],
     colour_title: str,
+    final_template: str,
 ) -> go.Figure:
     """Rows = residual streams (embeddings at the bottom, the output on top), columns = positions.
 
-    Colour: the probability a row gives the model's final prediction; cell text: that row's own
-    top token; hover: its top k.
+    Colour: the probability each row gives the model's final prediction ``final_probs [R, T]``;
+    cell text: that row's own top token; hover: its top k (``top_tokens``/``top_probs [R, T, k]``)
+    and ``final_template`` (with ``{token}`` and ``{p}``) for the final prediction.
     """
+    rows, positions, k = top_probs.shape
+    hover = [
+        [
+            "<br>".join(_plotly_text(f"{quoted(top_tokens[r, c, j])}: {top_probs[r, c, j]:.3f}") for j in range(k))
+            + "<br>" + _plotly_text(final_template.format(token=quoted(final_tokens[c]), p=final_probs[r, c]))
+            for c in range(positions)
+        ]
+        for r in range(rows)
+    ]
     columns = unique_labels(list(column_labels))
-    show_text = len(columns) <= CELL_TEXT_LIMIT
     fig = go.Figure(
         go.Heatmap(
             z=final_probs, x=columns, y=list(row_labels), zmin=0, zmax=1, colorscale=HEATMAP_SCALE,
-            text=[[visible_token(token) for token in row] for row in top_tokens],
-            texttemplate="%{text}" if show_text else None, textfont={"size": 10},
+            text=[[_plotly_text(visible_token(str(token))) for token in row] for row in top_tokens[:, :, 0]],
+            texttemplate="%{text}" if len(columns) <= CELL_TEXT_LIMIT else None, textfont={"size": 10},
             customdata=np.asarray(hover, dtype=object),
             hovertemplate="%{y} · %{x}<br>%{customdata}<extra></extra>", colorbar={"title": colour_title},
             xgap=1, ygap=1,
