@@ -561,12 +561,13 @@ def build(translated: Translated, hub: ModelHub, model_choice, language) -> None
                              label="ins.dec.new_tokens")
         beam_width = translated(NumberSlider(1, MAX_BEAM_WIDTH, value=3, step=1, label=t("ins.dec.beam_width")),
                                 label="ins.dec.beam_width")
+        seed = translated(NumberBox(0, precision=0, label=t("smp.seed")), label="smp.seed")
+    with gr.Row():
         top_k = translated(NumberSlider(1, 200, value=40, step=1, label=t("smp.top_k")), label="smp.top_k")
         top_p = translated(NumberSlider(0.05, 1.0, value=0.9, step=0.01, label=t("smp.top_p")), label="smp.top_p")
         min_p = translated(NumberSlider(0.0, 0.5, value=0.1, step=0.01, label=t("smp.min_p")), label="smp.min_p")
         penalty = translated(NumberSlider(1.0, 3.0, value=1.3, step=0.05, label=t("smp.penalty")), label="smp.penalty",
                              info="ins.dec.penalty_info")
-        seed = translated(NumberBox(0, precision=0, label=t("smp.seed")), label="smp.seed")
     dec_button = translated(gr.Button(t("ins.dec.run"), variant="primary", elem_id="ins-dec-run"), value="ins.dec.run")
     dec_table = gr.HTML(elem_id="ins-dec-table")
     dec_bars = gr.Plot(elem_id="ins-dec-bars")
