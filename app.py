@@ -90,6 +90,8 @@ def build_demo(hub: ModelHub) -> gr.Blocks:
 # show_error: Gradio's own input checks (wrong argument count, a value outside a slider) reach the
 # person as their message; our handlers already turn every failure into a clear gr.Error.
 LAUNCH_OPTIONS = {"css": CSS + classroom.PROJECTOR_CSS, "ssr_mode": False, "share": False, "footer_links": ["api"], "show_error": True}
+# A full queue answers "Queue is full" at once; two model calls run at a time on a 2-core box.
+QUEUE_OPTIONS = {"max_size": 64, "default_concurrency_limit": 2}
 hub = ModelHub(gpt2_folder=os.environ.get("NEXT_TOKEN_LAB_GPT2_FOLDER"))
 demo = build_demo(hub)
 
@@ -103,7 +105,7 @@ def main() -> None:
     if args.gpt2_folder:
         hub.gpt2_folder = Path(args.gpt2_folder)
     hub.get("bundled")  # load before serving so the first click is fast
-    demo.queue(max_size=64, default_concurrency_limit=2).launch(
+    demo.queue(**QUEUE_OPTIONS).launch(
         server_name=args.host, server_port=args.port, **LAUNCH_OPTIONS
     )
 
