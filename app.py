@@ -59,7 +59,7 @@ def build_demo(hub: ModelHub) -> gr.Blocks:
             with translated(gr.Tab(t("tab.sampling"), id="sampling"), label="tab.sampling") as sampling_tab:
                 tab_sampling.build(translated, hub, model_choice, language, links.tab("sampling"))
             with translated(gr.Tab(t("tab.inside"), id="inside"), label="tab.inside") as inside_tab:
-                tab_inside.build(translated, hub, model_choice, language)
+                tab_inside.build(translated, hub, model_choice, language, links.tab("inside"))
         tab_components = dict(zip(TAB_IDS, (tokens_tab, attention_tab, padding_tab, sampling_tab, inside_tab)))
         classroom.wire(demo, links, tabs, tab_components, bar, language, model_choice)
         demo.deep_links = links  # for tests and scripts: the registry behind every link

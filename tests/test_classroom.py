@@ -18,6 +18,7 @@ LINK_STATES = {
     "attention": {"a": "To be or not", "b": "Hi", "side": "right", "mask": "prefix_lm", "prefix": 3, "window": 2,
                   "layer": 1, "head": 2, "row": 1, "extend": 4},
     "padding": {"prompts": "one\ntwo three", "new": 7, "strategy": "right-naive", "row": 1},
+    "inside": {"text": "Hello there", "k": 3, "a": -1, "b": 1, "decoding": "KING:", "teacher": "To be"},
     "sampling": {"prompt": "KING:", "penalty": 1.3, "temperature": 0.7, "top_k": 40, "top_p": 0.85, "min_p": 0.05,
                  "draws": 2000, "seed": 9, "new": 12},
 }
@@ -54,7 +55,7 @@ def test_every_preset_is_a_valid_deep_link(links):
     from ui.presets import load_presets, preset_query
 
     presets = load_presets()
-    assert {p["tab"] for p in presets} >= {"tokens", "attention", "padding", "sampling"}
+    assert {p["tab"] for p in presets} >= {"tokens", "attention", "padding", "sampling", "inside"}
     for preset in presets:
         assert preset["en"] and preset["zh"]
         tab, _, notices = links.from_query(dict(parse_qsl(preset_query(preset, "zh")[1:])))

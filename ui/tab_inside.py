@@ -48,6 +48,7 @@ from .common import (
     t,
     text_input,
 )
+from .deeplinks import TabLink
 from .hub import ModelHub
 
 MAX_PROBE_TOKENS = 64
@@ -521,7 +522,7 @@ def make_about_handler(hub: ModelHub):
     return about
 
 
-def build(translated: Translated, hub: ModelHub, model_choice, language) -> None:
+def build(translated: Translated, hub: ModelHub, model_choice, language, link: TabLink) -> None:
     translated(gr.Markdown(t("ins.intro")), value="ins.intro")
 
     translated(gr.Markdown(t("ins.probe.heading")), value="ins.probe.heading")
@@ -601,8 +602,12 @@ def build(translated: Translated, hub: ModelHub, model_choice, language) -> None
     with translated(gr.Accordion(t("ins.about.raw"), open=False), label="ins.about.raw"):
         about_report = gr.JSON()
 
-    probe_button.click(make_probe_handler(hub), [model_choice, probe_text, k, token_a, token_b, language],
-                       [lens, change, between, probe_facts], api_name="look_inside")
+    probe_inputs, probe_outputs = [model_choice, probe_text, k, token_a, token_b, language], [lens, change, between, probe_facts]
+    probe_handler = make_probe_handler(hub)
+    probe_button.click(probe_handler, probe_inputs, probe_outputs, api_name="look_inside")
+    # A link fills the probe (and runs it) and may also prefill the decoding and teacher-forcing texts.
+    link.fields.update(text=probe_text, k=k, a=token_a, b=token_b, decoding=dec_prompt, teacher=tf_text)
+    link.handler, link.inputs, link.outputs = probe_handler, probe_inputs, probe_outputs
     kv_cache_run, kv_cache_step, next_step = make_cache_handlers(hub)
     shown = [kv_html, kv_attention, kv_timing, kv_facts]
     kv_button.click(kv_cache_run, [model_choice, kv_prompt, kv_new, language], [kv_record, kv_step],
