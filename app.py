@@ -13,6 +13,7 @@ from pathlib import Path
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
+import torch  # noqa: E402
 
 from ui import classroom, tab_attention, tab_inside, tab_padding, tab_sampling, tab_tokens  # noqa: E402
 from ui.common import Translated, friendly, t  # noqa: E402
@@ -91,7 +92,8 @@ def build_demo(hub: ModelHub) -> gr.Blocks:
 # person as their message; our handlers already turn every failure into a clear gr.Error.
 LAUNCH_OPTIONS = {"css": CSS + classroom.PROJECTOR_CSS, "ssr_mode": False, "share": False, "footer_links": ["api"], "show_error": True}
 # A full queue answers "Queue is full" at once; two model calls run at a time on a 2-core box.
-QUEUE_OPTIONS = {"max_size": 64, "default_concurrency_limit": 2}
+CONCURRENCY = 2
+QUEUE_OPTIONS = {"max_size": 64, "default_concurrency_limit": CONCURRENCY}
 hub = ModelHub(gpt2_folder=os.environ.get("NEXT_TOKEN_LAB_GPT2_FOLDER"))
 demo = build_demo(hub)
 
@@ -104,6 +106,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.gpt2_folder:
         hub.gpt2_folder = Path(args.gpt2_folder)
+    # Two requests run at once; each gets its share of the cores instead of fighting over all of them.
+    torch.set_num_threads(int(os.environ.get("NEXT_TOKEN_LAB_THREADS", max(1, (os.cpu_count() or 1) // CONCURRENCY))))
     hub.get("bundled")  # load before serving so the first click is fast
     demo.queue(**QUEUE_OPTIONS).launch(
         server_name=args.host, server_port=args.port, **LAUNCH_OPTIONS

@@ -1,0 +1,102 @@
+"""The app as a service: cold start, per-endpoint latency, and memory over many requests.
+
+    python -m bench.service [--requests 500] [--model bundled]
+
+Starts ``python app.py`` on a free loopback port, times it to the first answered request, then
+calls every tab's main endpoint one at a time over raw HTTP (median and p95 per endpoint), and
+samples the server's resident memory (peak, and the growth between the first and last hundred
+requests). Prints where start-up time goes, measured in a separate interpreter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from bench.load import MIXED_REQUESTS, call, percentile
+
+ROOT = Path(__file__).resolve().parent.parent
+STARTUP_BREAKDOWN = """
+import time; t0 = time.perf_counter()
+import torch; t1 = time.perf_counter()
+import gradio; t2 = time.perf_counter()
+from ui.hub import ModelHub; hub = ModelHub(); t3 = time.perf_counter()
+hub.get("bundled"); t4 = time.perf_counter()
+import app; t5 = time.perf_counter()
+print(f"import torch {t1-t0:.2f}s · import gradio {t2-t1:.2f}s · engine+ui modules {t3-t2:.2f}s · "
+      f"load bundled model {t4-t3:.2f}s · build the page {t5-t4:.2f}s")
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_mb(pid: int) -> tuple[float, float]:
+    """(current, peak) resident memory of ``pid`` in MB, from /proc."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+def with_model(data: list, model: str) -> list:
+    return [model if value == "bundled" else value for value in data]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--model", default="bundled", choices=["bundled", "gpt2"])
+    args = parser.parse_args()
+
+    print(subprocess.run([sys.executable, "-c", STARTUP_BREAKDOWN], cwd=ROOT, capture_output=True, text=True,
+                         env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}).stdout.strip())
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    start = time.perf_counter()
+    server = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        with httpx.Client(timeout=120) as client:
+            while True:
+                try:
+                    if call(client, base_url, *MIXED_REQUESTS[0]).kind == "complete":
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
+                if time.perf_counter() - start > 120:
+                    raise SystemExit("the app did not answer within 120 s")
+            print(f"cold start: python app.py → first answer in {time.perf_counter() - start:.2f} s")
+
+            latencies: dict[str, list[float]] = {name: [] for name, _ in MIXED_REQUESTS}
+            memory = []
+            for n in range(args.requests):
+                name, data = MIXED_REQUESTS[n % len(MIXED_REQUESTS)]
+                answer = call(client, base_url, name, with_model(data, args.model))
+                if answer.kind != "complete":
+                    raise SystemExit(f"{name} failed: {answer.payload[:200]}")
+                latencies[name].append(answer.seconds * 1000)
+                memory.append(rss_mb(server.pid)[0])
+        print(f"\n{'endpoint':14s} {'n':>4s} {'median ms':>10s} {'p95 ms':>8s}")
+        for name, values in latencies.items():
+            print(f"{name:14s} {len(values):4d} {statistics.median(values):10.0f} {percentile(values, 0.95):8.0f}")
+        window = min(100, len(memory) // 2) or 1
+        early, late = statistics.mean(memory[:window]), statistics.mean(memory[-window:])
+        print(f"\nmemory: peak RSS {rss_mb(server.pid)[1]:.0f} MB; mean RSS first {window} requests {early:.0f} MB, "
+              f"last {window} {late:.0f} MB (growth {late - early:+.0f} MB over {len(memory)} requests)")
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+if __name__ == "__main__":
+    main()
