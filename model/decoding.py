@@ -17,7 +17,7 @@ from typing import Sequence
 
 import torch
 
-from .generation import generate
+from .generation import check_room, generate
 from .gpt import GPT
 from .sampling import SamplingConfig, process_logits, seen_tokens
 
@@ -59,16 +59,8 @@ def beam_search(
     if isinstance(beam_width, bool) or not isinstance(beam_width, int) or not 1 <= beam_width <= MAX_BEAM_WIDTH:
         raise ValueError(f"beam width must be a whole number from 1 to {MAX_BEAM_WIDTH}, got {beam_width!r}")
     prompt_ids = list(prompt_ids)
-    if not prompt_ids:
-        raise ValueError("the prompt needs at least one token")
-    if max_new_tokens < 1:
-        raise ValueError("generate at least one new token")
+    check_room(len(prompt_ids), max_new_tokens, model.config.n_positions)
     total = len(prompt_ids) + max_new_tokens
-    if total > model.config.n_positions:
-        raise ValueError(
-            f"prompt ({len(prompt_ids)} tokens) + {max_new_tokens} new tokens exceed the context of "
-            f"{model.config.n_positions}"
-        )
     penalty_only = SamplingConfig(repetition_penalty=repetition_penalty)
     device = model.device
     cache = model.new_cache(1, total)  # one row until the first step fans it out into the beams

@@ -88,6 +88,19 @@ def prompt_layout(prompts: Sequence[Sequence[int]], strategy: PaddingStrategy | 
     return PromptLayout(strategy, batch.input_ids, mask, positions, batch.input_ids.shape[1], real)
 
 
+def check_room(prompt_length: int, max_new_tokens: int, context: int) -> None:
+    """Refuse a run that cannot fit: an empty prompt, no new token, or more positions than the context."""
+    if prompt_length < 1:
+        raise ValueError("the prompt needs at least one token")
+    if max_new_tokens < 1:
+        raise ValueError("generate at least one new token")
+    if prompt_length + max_new_tokens > context:
+        raise ValueError(
+            f"prompt ({prompt_length} tokens) + {max_new_tokens} new tokens exceed the context of {context} tokens; "
+            "truncate with fit_to_context first"
+        )
+
+
 def fit_to_context(
     prompts: Sequence[Sequence[int]], max_new_tokens: int, context: int
 ) -> tuple[list[list[int]], list[bool]]:
@@ -143,12 +156,8 @@ def stream_generate(
     layout = prompt_layout(prompts, strategy, pad_id)
     device = model.device
     rows, width = layout.input_ids.shape
+    check_room(width, max_new_tokens, model.config.n_positions)
     total = width + max_new_tokens
-    if total > model.config.n_positions:
-        raise ValueError(
-            f"prompt ({width} tokens) + {max_new_tokens} new tokens exceed the context of "
-            f"{model.config.n_positions}; truncate with fit_to_context first"
-        )
 
     tokens = torch.full((rows, total), pad_id, dtype=torch.long, device=device)
     tokens[:, :width] = layout.input_ids.to(device)

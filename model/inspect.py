@@ -20,6 +20,7 @@ from typing import Callable, Iterator, Sequence
 import torch
 import torch.nn.functional as F
 
+from .generation import check_room
 from .gpt import GPT, GPTOutput
 
 
@@ -234,16 +235,8 @@ def kv_cache_steps(model: GPT, prompt_ids: Sequence[int], new_tokens: int, repea
     run's token is fed to both runs next.
     """
     prompt_ids = list(prompt_ids)
-    if not prompt_ids:
-        raise ValueError("the prompt needs at least one token")
-    if new_tokens < 1:
-        raise ValueError("generate at least one new token")
+    check_room(len(prompt_ids), new_tokens, model.config.n_positions)
     total = len(prompt_ids) + new_tokens
-    if total > model.config.n_positions:
-        raise ValueError(
-            f"prompt ({len(prompt_ids)} tokens) + {new_tokens} new tokens exceed the context of "
-            f"{model.config.n_positions}"
-        )
     device = model.device
     sequence = torch.tensor([prompt_ids], device=device)
     cache = model.new_cache(1, total)
