@@ -101,3 +101,8 @@ def test_space_files_match_pyproject():
 def test_server_binds_loopback_by_default():
     source = (ROOT / "app.py").read_text()
     assert 'os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1")' in source and "share=True" not in source
+
+
+def test_bars_and_lines_avoid_the_pale_yellow():
+    sources = "\n".join(p.read_text() for p in (ROOT / "viz").glob("*.py") if p.name != "palette.py")
+    assert "OKABE_ITO[i %" not in sources, "series colours cycle through SERIES_COLOURS (no yellow on white)"

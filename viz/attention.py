@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .common import finish, unique_labels
-from .palette import HEATMAP_SCALE, MASK_SCALE, OKABE_ITO
+from .palette import HEATMAP_SCALE, MASK_SCALE, SERIES_COLOURS
 
 _HOVER = "query %{y}<br>key %{x}<br>weight %{z:.4f}<extra></extra>"
 
@@ -98,7 +98,7 @@ def prediction_bars(predictions: Mapping[str, tuple[Sequence[str], Sequence[floa
     fig = make_subplots(rows=1, cols=len(predictions), subplot_titles=list(predictions), horizontal_spacing=0.12)
     for i, (name, (tokens, probs)) in enumerate(predictions.items()):
         fig.add_trace(
-            go.Bar(x=list(probs), y=unique_labels(list(tokens)), orientation="h", marker_color=OKABE_ITO[i % 8],
+            go.Bar(x=list(probs), y=unique_labels(list(tokens)), orientation="h", marker_color=SERIES_COLOURS[i % len(SERIES_COLOURS)],
                    name=name, hovertemplate="%{y}: %{x:.4f}<extra></extra>"),
             row=1, col=i + 1,
         )

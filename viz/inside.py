@@ -11,11 +11,11 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .common import finish, unique_labels, visible_token
-from .palette import HEATMAP_SCALE, OKABE_ITO, probability_colour
+from .palette import HEATMAP_SCALE, OKABE_ITO, SERIES_COLOURS, probability_colour
 
 CELL_TEXT_LIMIT = 24  # more columns than this and the per-cell token text stops being readable
 SURPRISAL_CAP = 10.0  # nats; anything above is coloured as "very surprising"
-LINE_COLOURS = OKABE_ITO[:3] + OKABE_ITO[4:]  # Okabe–Ito without its yellow, too pale for a line on white
+LINE_COLOURS = SERIES_COLOURS
 
 
 def _marked(token: str) -> str:
@@ -299,7 +299,7 @@ def value_bars(values: Mapping[str, float], title: str, summary: str, axis_title
     """One bar per name (e.g. the final validation loss of each channel), value printed on the bar."""
     names = list(values)
     fig = go.Figure(go.Bar(x=names, y=[values[n] for n in names], text=[f"{values[n]:.3f}" for n in names],
-                           textposition="outside", marker_color=[OKABE_ITO[i % len(OKABE_ITO)] for i in range(len(names))]))
+                           textposition="outside", marker_color=[SERIES_COLOURS[i % len(SERIES_COLOURS)] for i in range(len(names))]))
     top = max(values.values(), default=1.0)
     fig.update_yaxes(title=axis_title, range=[0, top * 1.15 or 1.0])
     return finish(fig, title, summary, height=360)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 # Okabe & Ito (2008), distinguishable under the common colour-vision deficiencies.
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999"]
+# Okabe–Ito without its yellow, too pale for a bar or a line on white.
+SERIES_COLOURS = [c for c in OKABE_ITO if c != "#F0E442"]
 HEATMAP_SCALE = "Viridis"  # perceptually uniform, colour-blind safe
 DIVERGING_SCALE = "Cividis"
 MASK_SCALE = [[0.0, "#F2F2F2"], [1.0, "#0072B2"]]  # blocked = light grey, allowed = blue

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .common import finish, unique_labels
-from .palette import OKABE_ITO, probability_colour
+from .palette import OKABE_ITO, SERIES_COLOURS, probability_colour
 
 
 def stage_bars(
@@ -26,7 +26,7 @@ def stage_bars(
     for i, name in enumerate(names):
         tokens, probs, _ = stages[name]
         fig.add_trace(
-            go.Bar(x=list(probs), y=unique_labels(list(tokens)), orientation="h", marker_color=OKABE_ITO[i % 8],
+            go.Bar(x=list(probs), y=unique_labels(list(tokens)), orientation="h", marker_color=SERIES_COLOURS[i % len(SERIES_COLOURS)],
                    showlegend=False, hovertemplate="%{y}: p=%{x:.4f}<extra>" + html.escape(name) + "</extra>"),
             row=i // columns + 1, col=i % columns + 1,
         )
@@ -70,7 +70,7 @@ def temperature_sweep(temperatures: Sequence[float], series: Mapping[str, Sequen
     fig = go.Figure()
     for i, (name, values) in enumerate(series.items()):
         fig.add_trace(go.Scatter(x=list(temperatures), y=list(values), mode="lines+markers", name=name,
-                                 line={"color": OKABE_ITO[i % 8]}))
+                                 line={"color": SERIES_COLOURS[i % len(SERIES_COLOURS)]}))
     fig.update_xaxes(title=x_title)
     fig.update_layout(legend={"orientation": "h", "y": -0.25})
     return finish(fig, title, summary, height=380)
