@@ -15,7 +15,6 @@ from .palette import HEATMAP_SCALE, OKABE_ITO, SERIES_COLOURS, probability_colou
 
 CELL_TEXT_LIMIT = 24  # more columns than this and the per-cell token text stops being readable
 SURPRISAL_CAP = 10.0  # nats; anything above is coloured as "very surprising"
-LINE_COLOURS = SERIES_COLOURS
 
 
 def _marked(token: str) -> str:
@@ -288,7 +287,7 @@ def curves(series: Mapping[str, tuple[Sequence[float], Sequence[float]]], title:
     fig = go.Figure()
     for i, (name, (x, y)) in enumerate(series.items()):
         fig.add_trace(go.Scatter(x=list(x), y=list(y), mode="lines+markers" if len(x) < 40 else "lines", name=name,
-                                 line={"color": LINE_COLOURS[i % len(LINE_COLOURS)], "dash": ["solid", "dash", "dot", "dashdot"][i % 4]}))
+                                 line={"color": SERIES_COLOURS[i % len(SERIES_COLOURS)], "dash": ["solid", "dash", "dot", "dashdot"][i % 4]}))
     fig.update_xaxes(title=axis_titles[0])
     fig.update_yaxes(title=axis_titles[1])
     fig.update_layout(legend={"orientation": "h", "y": -0.25})
