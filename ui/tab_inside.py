@@ -558,7 +558,7 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
     translated(gr.Markdown(t("ins.dec.heading")), value="ins.dec.heading")
     dec_prompt = translated(gr.Textbox(DECODING_EXAMPLE, lines=2, label=t("ins.dec.prompt")), label="ins.dec.prompt")
     with gr.Row():
-        dec_new = translated(NumberSlider(1, MAX_DECODING_TOKENS, value=32, step=1, label=t("ins.dec.new_tokens")),
+        dec_new = translated(NumberSlider(1, MAX_DECODING_TOKENS, value=40, step=1, label=t("ins.dec.new_tokens")),
                              label="ins.dec.new_tokens")
         beam_width = translated(NumberSlider(1, MAX_BEAM_WIDTH, value=3, step=1, label=t("ins.dec.beam_width")),
                                 label="ins.dec.beam_width")
