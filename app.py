@@ -11,6 +11,8 @@ import os
 from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+# Idle OpenMP threads sleep instead of spinning: on a small shared box spinning steals the other request's core.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import gradio as gr  # noqa: E402
 import torch  # noqa: E402

@@ -108,6 +108,7 @@ class CausalSelfAttention(nn.Module):
         x: torch.Tensor,
         mask: torch.Tensor,
         sdpa_mask: torch.Tensor | None,
+        sdpa_causal: bool,
         cache: KVCache | None,
         layer: int,
         need_weights: bool,
@@ -125,7 +126,7 @@ class CausalSelfAttention(nn.Module):
             probs = masked_softmax(scores, mask)
             y = F.dropout(probs, dropout, self.training) @ v
         else:
-            y = F.scaled_dot_product_attention(q, k, v, attn_mask=sdpa_mask, dropout_p=dropout)
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=sdpa_mask, dropout_p=dropout, is_causal=sdpa_causal)
             if sdpa_mask is not None:
                 # A row that may read nothing is defined as the zero vector (as in masked_softmax).
                 y = torch.where(sdpa_mask.any(-1, keepdim=True), y, torch.zeros((), dtype=y.dtype, device=y.device))
@@ -155,8 +156,8 @@ class Block(nn.Module):
         self.ln_2 = nn.LayerNorm(config.n_embd, eps=config.layer_norm_epsilon)
         self.mlp = MLP(config)
 
-    def forward(self, x, mask, sdpa_mask, cache, layer, need_weights):
-        attended, probs = self.attn(self.ln_1(x), mask, sdpa_mask, cache, layer, need_weights)
+    def forward(self, x, mask, sdpa_mask, sdpa_causal, cache, layer, need_weights):
+        attended, probs = self.attn(self.ln_1(x), mask, sdpa_mask, sdpa_causal, cache, layer, need_weights)
         x = x + attended
         return x + self.mlp(self.ln_2(x)), probs
 
@@ -239,13 +240,16 @@ class GPT(nn.Module):
             mask_kind, steps, total, attention_mask,
             prefix_length=prefix_length, window=window, device=input_ids.device,
         )
-        sdpa_mask = None if bool(mask.all()) else mask
+        # SDPA's own causal kernel is faster than an explicit mask; use it when that is all the mask says.
+        plain_causal = MaskKind(mask_kind) is MaskKind.CAUSAL and past == 0 and (attention_mask is None or bool(attention_mask.all()))
+        sdpa_mask = None if plain_causal or bool(mask.all()) else mask
+        sdpa_causal = plain_causal and steps > 1
 
         x = self.drop(self.wte(input_ids) + self.wpe(position_ids))
         hidden_states = [x] if output_hidden_states else None
         attentions = [] if output_attentions else None
         for layer, block in enumerate(self.h):
-            x, probs = block(x, mask, sdpa_mask, past_key_values, layer, output_attentions)
+            x, probs = block(x, mask, sdpa_mask, sdpa_causal, past_key_values, layer, output_attentions)
             if output_hidden_states:
                 hidden_states.append(x)
             if output_attentions:

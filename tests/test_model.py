@@ -102,3 +102,13 @@ def test_tied_embeddings():
     hidden = torch.randn(1, 1, 64)
     assert torch.allclose(model.unembed(hidden), model.ln_f(hidden) @ model.wte.weight.T, atol=1e-5)
     assert isinstance(model, GPT) and not any("lm_head" in n for n, _ in model.named_parameters())
+
+
+def test_plain_causal_fast_path_matches_the_explicit_mask():
+    model = random_gpt()
+    with torch.no_grad():
+        fast = model(IDS)  # SDPA's own causal kernel
+        explicit = model(IDS, output_attentions=True)
+        all_ones = model(IDS, attention_mask=torch.ones_like(IDS))
+    assert (fast.logits - explicit.logits).abs().max() < 1e-5
+    assert (all_ones.logits - explicit.logits).abs().max() < 1e-5

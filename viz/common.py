@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 def finish(fig: go.Figure, title: str, summary: str, height: int = 420) -> go.Figure:
     """Title plus a one-line text summary (the figure's text alternative), consistent layout."""
     fig.update_layout(
-        title={"text": f"{html.escape(title)}<br><sup>{html.escape(summary)}</sup>", "x": 0.01},
+        title={"text": f"{html.escape(title, quote=False)}<br><sup>{html.escape(summary, quote=False)}</sup>", "x": 0.01},
         height=height,
         margin={"l": 60, "r": 20, "t": 80, "b": 50},
         font={"family": "Noto Sans, Noto Sans CJK SC, Arial, sans-serif", "size": 13},
@@ -22,7 +22,9 @@ def finish(fig: go.Figure, title: str, summary: str, height: int = 420) -> go.Fi
 
 def visible_token(text: str) -> str:
     """Make whitespace visible in axis labels: space → ·, newline → ↵, tab → →."""
-    return text.replace(" ", "·").replace("\n", "↵").replace("\t", "→") or "∅"
+    text = text.replace(" ", "·").replace("\n", "↵").replace("\t", "→")
+    # Other control characters (bytes 0-31, 127) become Unicode's Control Pictures: ␀ ␇ ␛ ␡
+    return "".join(chr(0x2400 + ord(c)) if ord(c) < 32 else "␡" if ord(c) == 127 else c for c in text) or "∅"
 
 
 def unique_labels(labels: list[str]) -> list[str]:
