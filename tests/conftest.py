@@ -52,6 +52,20 @@ def hf_reference(tiny_checkpoint):
     return transformers.GPT2LMHeadModel.from_pretrained(tiny_checkpoint, attn_implementation="eager").eval()
 
 
+@pytest.fixture(scope="module")
+def app_url():
+    """The real app, launched on a free loopback port with its production queue settings."""
+    import app
+
+    app.demo.queue(**app.QUEUE_OPTIONS).launch(
+        prevent_thread_lock=True, quiet=True, server_name="127.0.0.1", **app.LAUNCH_OPTIONS
+    )
+    try:
+        yield app.demo.local_url.rstrip("/")
+    finally:
+        app.demo.close()
+
+
 @pytest.fixture
 def no_network(monkeypatch):
     """Any attempt to open a network connection fails the test loudly."""

@@ -8,17 +8,9 @@ from model import get_tokenizer
 
 
 @pytest.fixture(scope="module")
-def client():
+def client(app_url):
     gradio_client = pytest.importorskip("gradio_client")
-    import app
-
-    app.demo.queue(max_size=64, default_concurrency_limit=2).launch(
-        prevent_thread_lock=True, quiet=True, server_name="127.0.0.1", server_port=None, **app.LAUNCH_OPTIONS
-    )
-    try:
-        yield gradio_client.Client(app.demo.local_url, verbose=False)
-    finally:
-        app.demo.close()
+    return gradio_client.Client(app_url, verbose=False)
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])

@@ -90,14 +90,8 @@ CATALOGUE = (
 
 
 @pytest.fixture(scope="module")
-def base_url():
-    import app
-
-    app.demo.queue(max_size=64).launch(prevent_thread_lock=True, quiet=True, server_name="127.0.0.1", **app.LAUNCH_OPTIONS)
-    try:
-        yield app.demo.local_url.rstrip("/")
-    finally:
-        app.demo.close()
+def base_url(app_url):
+    return app_url
 
 
 def call(base_url: str, endpoint: str, data: list) -> tuple[str, str]:

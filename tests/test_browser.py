@@ -25,20 +25,9 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def app_url():
+def browser():
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium is not installed (.ci/run installs it)")
-    import app
-
-    app.demo.queue(max_size=64).launch(prevent_thread_lock=True, quiet=True, server_name="127.0.0.1", **app.LAUNCH_OPTIONS)
-    try:
-        yield app.demo.local_url
-    finally:
-        app.demo.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
     playwright = pytest.importorskip("playwright.sync_api")
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -99,8 +99,11 @@ def test_space_files_match_pyproject():
 
 
 def test_server_binds_loopback_by_default():
+    import app
+
     source = (ROOT / "app.py").read_text()
-    assert 'os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1")' in source and "share=True" not in source
+    assert 'os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1")' in source
+    assert app.LAUNCH_OPTIONS["share"] is False
 
 
 def test_bars_and_lines_avoid_the_pale_yellow():

@@ -246,17 +246,11 @@ def test_report_reader_survives_a_missing_or_strange_report(tmp_path, content):
 
 
 @pytest.fixture(scope="module")
-def client():
+def client(app_url):
     gradio_client = pytest.importorskip("gradio_client")
     import app
 
-    app.demo.queue(max_size=64, default_concurrency_limit=2).launch(
-        prevent_thread_lock=True, quiet=True, server_name="127.0.0.1", server_port=None, **app.LAUNCH_OPTIONS
-    )
-    try:
-        yield gradio_client.Client(app.demo.local_url, verbose=False), app.hub.get("bundled")
-    finally:
-        app.demo.close()
+    return gradio_client.Client(app_url, verbose=False), app.hub.get("bundled")
 
 
 def test_look_inside_endpoint(client):
