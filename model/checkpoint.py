@@ -1,7 +1,8 @@
 """Reading and writing GPT-2 checkpoints in the Hugging Face layout, from safetensors only.
 
 A folder holds ``config.json`` (GPT2Config keys) and ``model.safetensors``. Hugging Face stores the
-projection weights as Conv1D ``[in, out]``; ``nn.Linear`` wants ``[out, in]``, hence the transposes.
+projection weights as Conv1D ``[in, out]``, the layout the engine's ``Projection`` keeps, so tensors
+map one to one.
 Nothing here ever unpickles: ``torch.load`` is not used.
 """
 
@@ -18,7 +19,6 @@ from .gpt import GPT, GPTConfig, default_device
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 BUNDLED_MODEL_DIR = ASSETS / "bundled-model"
 GPT2_HUB_REPO = "openai-community/gpt2"
-_CONV1D_SUFFIXES = ("attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight")
 _IGNORED_SUFFIXES = (".attn.bias", ".attn.masked_bias")
 
 
@@ -69,7 +69,7 @@ def _to_engine_state(hf_state: dict[str, torch.Tensor]) -> dict[str, torch.Tenso
         name = name.removeprefix("transformer.")
         if name == "lm_head.weight" or name.endswith(_IGNORED_SUFFIXES):
             continue  # tied to wte / causal-mask buffers that the engine builds itself
-        state[name] = tensor.t() if name.endswith(_CONV1D_SUFFIXES) else tensor
+        state[name] = tensor
     return state
 
 
@@ -102,7 +102,6 @@ def save_checkpoint(model: GPT, folder: str | Path, dtype: torch.dtype = torch.f
     folder.mkdir(parents=True, exist_ok=True)
     state = {}
     for name, tensor in model.state_dict().items():
-        tensor = tensor.t() if name.endswith(_CONV1D_SUFFIXES) else tensor
         state[f"transformer.{name}"] = tensor.detach().to("cpu", dtype).contiguous()
     save_file(state, str(folder / "model.safetensors"), metadata={"format": "pt"})
     dtype_name = str(dtype).removeprefix("torch.")

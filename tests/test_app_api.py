@@ -40,6 +40,9 @@ def test_padding_lab_left_matches_and_right_naive_does_not(client):
     assert all(row["max_abs_dlogit"] < 1e-3 for row in summary["left"])
     padded_rows = summary["right-naive"][1:]
     assert not any(row["matches_alone"] for row in padded_rows)
+    assert not all(row["matches_alone"] for row in summary["right-naive-pad-mask"][1:])
+    assert summary["left-no-position-ids"][0]["matches_alone"]  # the longest prompt has no pads
+    assert not all(row["matches_alone"] for row in summary["left-no-position-ids"][1:])
 
 
 def test_sampling_stage_masses_sum_to_one(client):

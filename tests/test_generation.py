@@ -49,10 +49,9 @@ def test_right_naive_reads_a_pad(model, strategy):
     assert result.new_tokens[0] == reference[0]
     if strategy == "right-naive":
         assert result.new_tokens[1] != reference[1] and result.new_tokens[2] != reference[2]
-    else:
-        # With pads masked and positions from the mask only the first token is read from a pad;
-        # when its argmax happens to agree the row recovers, so one derailed row is the claim.
-        assert result.new_tokens[1] != reference[1] or result.new_tokens[2] != reference[2]
+    # With pads masked and positions from the mask only the first token is read from a pad; on a
+    # random model its argmax may still agree, so the claim here is about the logits (below) and the
+    # derailed tokens are checked on the trained bundled model in test_app_api.
     # The first step's logits of a short row are the logits of its last column, which holds a pad.
     layout = prompt_layout(PROMPTS, strategy, pad_id=50256)
     assert layout.input_ids[1, -1] == 50256
