@@ -107,3 +107,19 @@ def test_projector_mode_and_copy_link(app_url, browser):
     link = page.locator("#link-box textarea, #link-box input").first.input_value()
     assert link.startswith(app_url.rstrip("/")) and "text=" in link
     page.close()
+
+
+def test_csv_download_holds_the_open_tabs_numbers(app_url, browser):
+    import urllib.request
+
+    page = browser.new_page(locale="en-US", viewport={"width": 1400, "height": 1000})
+    page.goto(f"{app_url}?tab=padding")
+    page.wait_for_selector("#pad-grids .js-plotly-plot", timeout=60_000)
+    page.locator("#csv-button").click()
+    page.wait_for_selector("#csv-file a", timeout=30_000)
+    href = page.locator("#csv-file a").first.get_attribute("href")
+    url = href if href.startswith("http") else f"{app_url}/{href.lstrip('/')}"
+    rows = urllib.request.urlopen(url).read().decode().splitlines()
+    assert rows[0] == "figure,trace,x,y,value" and len(rows) > 50
+    assert any("right-naive" in row for row in rows[1:])
+    page.close()

@@ -72,6 +72,18 @@ def test_csv_holds_the_plotted_numbers():
     assert sorted(float(r[-1]) for r in rows) == sorted(weights.ravel().tolist())
 
 
+def test_csv_export_covers_every_figure_on_the_page():
+    import gradio as gr
+
+    import app
+    from ui.classroom import plots_in
+
+    tabs = [block for block in app.demo.blocks.values() if isinstance(block, gr.Tab)]
+    exported = {id(plot) for tab in tabs for plot in plots_in(tab)}
+    figures = [block for block in app.demo.blocks.values() if isinstance(block, gr.Plot)]
+    assert len(figures) >= 15 and {id(f) for f in figures} == exported
+
+
 def test_palettes_are_colour_blind_safe():
     from viz import palette
 

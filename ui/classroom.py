@@ -58,6 +58,16 @@ def build_bar(translated: Translated, tab_titles: dict[str, str]) -> ClassroomBa
     return ClassroomBar(projector, copy_link, link_box, notice, csv_button, csv_file)
 
 
+def plots_in(block) -> list[gr.Plot]:
+    """Every figure inside ``block`` (a tab), in page order: what that tab's CSV export covers."""
+    found = []
+    for child in getattr(block, "children", []):
+        if isinstance(child, gr.Plot):
+            found.append(child)
+        found.extend(plots_in(child))
+    return found
+
+
 def wire(demo: gr.Blocks, links: DeepLinks, tabs: gr.Tabs, tab_components: dict[str, gr.Tab], bar: ClassroomBar,
          language, model_choice) -> None:
     """Events: remember the open tab, build links, open links on load, projector mode, CSV export."""
@@ -110,7 +120,7 @@ def wire(demo: gr.Blocks, links: DeepLinks, tabs: gr.Tabs, tab_components: dict[
 
     bar.projector.change(None, bar.projector, None, js=PROJECTOR_JS, api_name="projector", api_visibility="private")
 
-    plots = {tab_id: [c for c in link.outputs if isinstance(c, gr.Plot)] for tab_id, link in links.tabs.items()}
+    plots = {tab_id: plots_in(tab) for tab_id, tab in tab_components.items()}
     all_plots = list(dict.fromkeys(p for group in plots.values() for p in group))
 
     def export_csv(tab_id: str, *figures):
