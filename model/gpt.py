@@ -190,6 +190,8 @@ class GPT(nn.Module):
         self.h = nn.ModuleList(Block(config) for _ in range(config.n_layer))
         self.ln_f = nn.LayerNorm(config.n_embd, eps=config.layer_norm_epsilon)
         self.apply(self._init_weights)
+        self._output_t: torch.Tensor | None = None  # cached [n_embd, vocab] copy, see _output_matrix
+        self._output_key: tuple | None = None
 
     @staticmethod
     def _init_weights(module: nn.Module, std: float = 0.02) -> None:
@@ -224,7 +226,7 @@ class GPT(nn.Module):
         """
         weight = self.wte.weight
         key = (weight.data_ptr(), weight._version, weight.dtype, weight.device)
-        if getattr(self, "_output_key", None) != key:
+        if self._output_key != key:
             self._output_t = weight.detach().t().contiguous()
             self._output_key = key
         return self._output_t
