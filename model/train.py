@@ -293,7 +293,8 @@ def hidden_states(model: GPT, input_ids: torch.Tensor) -> torch.Tensor:
 class ChunkedCrossEntropy(torch.autograd.Function):
     """Weighted mean of ``CE(hidden @ weight.T + bias, targets)`` without materialising all logits.
 
-    Rows go ``chunk`` at a time, matmuls in ``dtype`` and the rest in float32. When gradients are
+    Rows go ``chunk`` at a time, matmuls in ``dtype`` and the rest in float32, with as few passes
+    over each ``[chunk, V]`` block as possible (they are memory-bound on a CPU). When gradients are
     wanted (``with_grad``) each chunk's gradient is formed right away, while its logits are at
     hand (softmax minus one-hot), so the backward pass only scales what the forward pass kept:
     no logits are recomputed and the ``[tokens, vocab]`` matrix never exists. ``extra`` [V] is a
@@ -305,6 +306,7 @@ class ChunkedCrossEntropy(torch.autograd.Function):
     @staticmethod
     def forward(ctx, hidden, weight, bias, targets, weights, extra, chunk: int, dtype: torch.dtype, with_grad: bool):
         w = weight.to(dtype)
+        biased = bias.nonzero().squeeze(1)  # the few columns with a bias (the OTHER row), not all V
         norm = weights.sum().clamp_min(1.0)
         scale = weights / norm
         total = torch.zeros((), dtype=torch.float32, device=hidden.device)
@@ -316,15 +318,16 @@ class ChunkedCrossEntropy(torch.autograd.Function):
             h = hidden[part].to(dtype)
             target = targets[part]
             logits = (h @ w.t()).float()
-            logits += bias
-            lse = torch.logsumexp(logits, dim=1)
-            picked = logits.gather(1, target[:, None]).squeeze(1)
-            total += ((lse - picked + extra[target]) * scale[part]).sum()
+            logits[:, biased] += bias[biased]
+            log_probs = torch.log_softmax(logits, dim=1)
+            del logits
+            picked = log_probs.gather(1, target[:, None]).squeeze(1)
+            total += ((extra[target] - picked) * scale[part]).sum()
             if with_grad:
-                probs = logits.sub_(lse[:, None]).exp_()
+                probs = log_probs.exp_()
                 probs[torch.arange(probs.shape[0], device=probs.device), target] -= 1.0
-                probs *= scale[part, None]
-                grad_logits = probs.to(dtype)
+                grad_logits = torch.empty(probs.shape, dtype=dtype, device=probs.device)
+                torch.mul(probs, scale[part, None], out=grad_logits)
                 grad_hidden[part] = (grad_logits @ w).to(hidden.dtype)
                 grad_weight += (grad_logits.t() @ h).float()
         if with_grad:
