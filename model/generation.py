@@ -202,22 +202,23 @@ def stream_generate(
         forced = prompt_cells[:, current] if right_masked else torch.zeros(rows, dtype=torch.bool, device=device)
         active = [not done[r] and not bool(forced[r]) for r in range(rows)]
         distribution = process_logits(logits, sampling, seen, keep_stages=keep_stages)
-        choice = sample(distribution.probs, generators, active)
+        choice = sample(distribution, generators, active)
         next_tokens = torch.where(forced, tokens[:, current], choice)
         tokens[:, current] = next_tokens
         seen[torch.arange(rows, device=device), next_tokens] = True
 
-        model_logprobs = torch.log_softmax(logits, dim=-1)
+        picked = torch.arange(rows, device=device), choice
+        model_logprobs = (logits[picked] - torch.logsumexp(logits, dim=-1)).tolist()
+        sampled_probs = distribution.probs[picked].tolist()
         new: list[int | None] = [None] * rows
         logprobs: list[float | None] = [None] * rows
         sampled: list[float | None] = [None] * rows
-        for r in range(rows):
+        for r, token in enumerate(choice.tolist()):
             if not active[r]:
                 continue
-            token = int(choice[r])
             new[r] = token
-            logprobs[r] = float(model_logprobs[r, token])
-            sampled[r] = float(distribution.probs[r, token])
+            logprobs[r] = model_logprobs[r]
+            sampled[r] = sampled_probs[r]
             emitted[r] += 1
             done[r] = emitted[r] >= max_new_tokens or token == eos_id
         yield GenerationStep(step, new, logprobs, sampled, logits, distribution)

@@ -178,6 +178,45 @@ class Block(nn.Module):
         return x + self.mlp(self.ln_2(x)), probs
 
 
+class _OutputLayer:
+    """The tied output layer laid out for fast inference on the CPU: logits = ``h @ weight.T``.
+
+    - One contiguous ``[n_embd, rows]`` copy: a one-token step multiplies by it about 2.4x faster
+      than by the ``[vocab, n_embd]`` embedding (3.7 → 1.5 ms for the bundled model, 12.8 → 6.7 ms
+      for GPT-2's 50 257 × 768), measured.
+    - Identical rows are multiplied once. The bundled model's 31 320 unused ids share one row
+      (``model/train.py``'s vocabulary trick), so only 18 939 distinct rows are read and the
+      logits are gathered back to the full vocabulary: the same logits (bit for bit on this
+      CPU, measured), 2.65x less memory traffic. A checkpoint without repeated rows (GPT-2) keeps every row.
+    """
+
+    def __init__(self, weight: torch.Tensor, key: tuple) -> None:
+        self.key = key
+        self.ids_to_rows: torch.Tensor | None = None
+        rows = weight
+        # Rows are grouped by the exact bit patterns of their first few columns (cheap), then the
+        # grouping is checked on every column: rows that only start alike keep the plain layout.
+        head = weight[:, :16].contiguous()
+        bits = head.view({2: torch.int16, 4: torch.int32, 8: torch.int64}[head.element_size()]).long()
+        probe = torch.randint(-(2**31), 2**31, (head.shape[1],), generator=torch.Generator().manual_seed(0))
+        first, inverse = _first_occurrences((bits * probe.to(weight.device)).sum(dim=1))
+        if len(first) < 0.9 * weight.shape[0] and torch.equal(weight[first][inverse], weight):
+            rows, self.ids_to_rows = weight[first], inverse
+        self.matrix = rows.t().contiguous()
+
+    def __call__(self, hidden: torch.Tensor) -> torch.Tensor:
+        logits = hidden @ self.matrix
+        return logits if self.ids_to_rows is None else logits.index_select(-1, self.ids_to_rows)
+
+
+def _first_occurrences(values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Where each distinct value first occurs, and which distinct value each element is."""
+    distinct, inverse = torch.unique(values, return_inverse=True)
+    positions = torch.arange(len(values), device=values.device)
+    first = torch.full((len(distinct),), len(values), device=values.device).scatter_reduce(0, inverse, positions, "amin")
+    return first, inverse
+
+
 class GPT(nn.Module):
     """GPT-2: token + learned position embeddings, pre-LN blocks, final norm, tied unembedding."""
 
@@ -190,8 +229,7 @@ class GPT(nn.Module):
         self.h = nn.ModuleList(Block(config) for _ in range(config.n_layer))
         self.ln_f = nn.LayerNorm(config.n_embd, eps=config.layer_norm_epsilon)
         self.apply(self._init_weights)
-        self._output_t: torch.Tensor | None = None  # cached [n_embd, vocab] copy, see _output_matrix
-        self._output_key: tuple | None = None
+        self._output: _OutputLayer | None = None  # inference copy of the tied output layer, see _output_layer
 
     @staticmethod
     def _init_weights(module: nn.Module, std: float = 0.02) -> None:
@@ -216,20 +254,15 @@ class GPT(nn.Module):
         """Final layer norm then the tied output layer: any residual stream → logits (logit lens)."""
         if torch.is_grad_enabled() and self.wte.weight.requires_grad:
             return F.linear(self.ln_f(hidden), self.wte.weight)  # differentiable, for training
-        return self.ln_f(hidden) @ self._output_matrix()
+        return self._output_layer()(self.ln_f(hidden))
 
-    def _output_matrix(self) -> torch.Tensor:
-        """The tied output layer as a contiguous ``[n_embd, vocab]`` copy, rebuilt when the embedding changes.
-
-        On the CPU a one-token step multiplies by it about 2.4x faster than by the ``[vocab, n_embd]``
-        embedding itself (3.7 → 1.5 ms for the bundled model, 12.8 → 6.7 ms for GPT-2's 50 257 × 768).
-        """
+    def _output_layer(self) -> "_OutputLayer":
+        """The inference copy of the output layer, rebuilt whenever the embedding changes."""
         weight = self.wte.weight
         key = (weight.data_ptr(), weight._version, weight.dtype, weight.device)
-        if self._output_key != key:
-            self._output_t = weight.detach().t().contiguous()
-            self._output_key = key
-        return self._output_t
+        if self._output is None or self._output.key != key:
+            self._output = _OutputLayer(weight.detach(), key)
+        return self._output
 
     def new_cache(self, batch_size: int, max_length: int | None = None) -> KVCache:
         return KVCache(

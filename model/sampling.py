@@ -53,10 +53,15 @@ def _check_range(name: str, value: float, low: float, high: float) -> None:
 
 @dataclass
 class Distribution:
-    """The pipeline's result for a batch: final ``probs`` ``[B, V]`` and, on request, every stage's."""
+    """The pipeline's result for a batch: final ``probs`` ``[B, V]`` and, on request, every stage's.
+
+    ``argmax`` ``[B]`` is set for greedy decoding: the distribution is then one-hot on it, and
+    ``sample`` returns it without drawing.
+    """
 
     probs: torch.Tensor
     stages: dict[str, torch.Tensor] | None = None
+    argmax: torch.Tensor | None = None
 
 
 def seen_tokens(token_lists: list[list[int]], vocab_size: int, device=None) -> torch.Tensor:
@@ -94,10 +99,13 @@ def process_logits(
     record("repetition_penalty", logits)
 
     if config.greedy:
-        best = logits.argmax(dim=-1, keepdim=True)
-        logits = torch.full_like(logits, -math.inf).scatter(-1, best, 0.0)
-    else:
-        logits = logits / config.temperature
+        # Temperature 0: all mass on the argmax, and no later filter can change a one-hot.
+        best = logits.argmax(dim=-1)
+        one_hot = torch.zeros_like(logits).scatter_(-1, best[:, None], 1.0)
+        for stage in STAGES[STAGES.index("temperature"):] if keep_stages else ():
+            stages[stage] = one_hot
+        return Distribution(one_hot, stages if keep_stages else None, argmax=best)
+    logits = logits / config.temperature
     record("temperature", logits)
 
     if 0 < config.top_k < logits.shape[-1]:
@@ -129,15 +137,18 @@ def _invert_cdf(probs: torch.Tensor, uniforms: torch.Tensor) -> torch.Tensor:
     """Row ``b``'s uniforms ``[B, N]`` → token ids ``[B, N]`` through that row's CDF."""
     cdf = probs.float().cumsum(dim=-1)
     targets = uniforms.to(cdf.device) * cdf[:, -1:]
-    # right=True skips zero-probability tokens: their CDF equals their predecessor's.
+    # right=True skips zero-probability tokens: their CDF equals their predecessor's, so any index
+    # found below the end has a positive probability.
     choice = torch.searchsorted(cdf, targets, right=True)
-    # Rounding can push a target onto the CDF's end; fall back to the last possible token.
-    last_possible = probs.shape[-1] - 1 - (probs > 0).flip(-1).int().argmax(dim=-1, keepdim=True)
-    return torch.minimum(choice, last_possible)
+    if bool((choice == probs.shape[-1]).any()):
+        # Rounding pushed a target onto the CDF's end: fall back to the last possible token.
+        last_possible = probs.shape[-1] - 1 - (probs > 0).flip(-1).int().argmax(dim=-1, keepdim=True)
+        choice = torch.minimum(choice, last_possible)
+    return choice
 
 
 def sample(
-    probs: torch.Tensor,
+    distribution: Distribution | torch.Tensor,
     generators: list[torch.Generator],
     active: list[bool] | None = None,
 ) -> torch.Tensor:
@@ -145,12 +156,17 @@ def sample(
 
     A row draws only when ``active`` (its generator is untouched otherwise), so a prompt's
     samples depend on its seed alone, never on the rows batched with it. Inactive rows get 0.
+    A greedy ``Distribution`` gives its argmax and draws nothing.
     """
+    probs = distribution.probs if isinstance(distribution, Distribution) else distribution
     active = active if active is not None else [True] * probs.shape[0]
+    inactive = ~torch.tensor(active, device=probs.device)
+    if isinstance(distribution, Distribution) and distribution.argmax is not None:
+        return distribution.argmax.masked_fill(inactive, 0)
     uniforms = torch.tensor(
         [[float(torch.rand((), generator=g)) if on else 0.0] for g, on in zip(generators, active)]
     )
-    return _invert_cdf(probs, uniforms)[:, 0].masked_fill(~torch.tensor(active, device=probs.device), 0)
+    return _invert_cdf(probs, uniforms)[:, 0].masked_fill(inactive, 0)
 
 
 def sample_many(probs: torch.Tensor, count: int, generator: torch.Generator) -> torch.Tensor:
