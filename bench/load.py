@@ -25,6 +25,7 @@ MIXED_REQUESTS = [
     ("padding_lab", ["bundled", "To be, or not to be\nRomeo:\nWhat light", 6, "right-naive", 1, "en"]),
     ("distribution", ["bundled", "ROMEO:\nBut soft", 1.0, 0.8, 40, 0.9, 0.0, "en"]),
     ("generate", ["bundled", "JULIET:", 1.0, 0.8, 40, 0.9, 0.0, 12, 0, "en"]),
+    ("look_inside", ["bundled", "ROMEO:\nBut, soft! what light through yonder window breaks?", 3, -1, 0, "en"]),
 ]
 
 

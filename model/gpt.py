@@ -202,11 +202,16 @@ class _OutputLayer:
         first, inverse = _first_occurrences((bits * probe.to(weight.device)).sum(dim=1))
         if len(first) < 0.9 * weight.shape[0] and torch.equal(weight[first][inverse], weight):
             rows, self.ids_to_rows = weight[first], inverse
+        self.rows = rows  # [rows, n_embd]: the embedding itself unless rows were merged
         self.matrix = rows.t().contiguous()
 
     def __call__(self, hidden: torch.Tensor) -> torch.Tensor:
-        logits = hidden @ self.matrix
-        return logits if self.ids_to_rows is None else logits.index_select(-1, self.ids_to_rows)
+        flat = hidden.reshape(-1, hidden.shape[-1])  # a 2-D gather below is ~20x faster than a 3-D one
+        # Two to four rows (a small batch's step) go faster through the [rows, n_embd] layout.
+        logits = flat @ self.matrix if not 2 <= len(flat) <= 4 else (self.rows @ flat.t()).t()
+        if self.ids_to_rows is not None:
+            logits = logits.index_select(1, self.ids_to_rows)
+        return logits.view(*hidden.shape[:-1], -1)
 
 
 def _first_occurrences(values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
