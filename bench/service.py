@@ -1,11 +1,13 @@
 """The app as a service: cold start, per-endpoint latency, and memory over many requests.
 
-    python -m bench.service [--requests 500] [--model bundled]
+    python -m bench.service [--requests 500] [--model bundled|gpt2] [--gpt2-folder DIR]
 
 Starts ``python app.py`` on a free loopback port, times it to the first answered request, then
 calls every tab's main endpoint one at a time over raw HTTP (median and p95 per endpoint), and
 samples the server's resident memory (peak, and the growth between the first and last hundred
-requests). Prints where start-up time goes, measured in a separate interpreter.
+requests). Prints where start-up time goes, measured in a separate interpreter. ``--model gpt2`` without a
+folder writes GPT-2-124M-shaped random weights to a temporary folder (offline, same cost per token
+as the real GPT-2) and starts the app with ``--gpt2-folder``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -56,14 +59,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--model", default="bundled", choices=["bundled", "gpt2"])
+    parser.add_argument("--gpt2-folder", help="GPT-2 checkpoint folder (default with --model gpt2: random 124M-shaped weights)")
     args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        if args.model == "gpt2" and not args.gpt2_folder:
+            import torch
+
+            from model import GPT, GPTConfig, save_checkpoint
+
+            torch.manual_seed(0)
+            save_checkpoint(GPT(GPTConfig()), scratch, dtype=torch.float32)
+            args.gpt2_folder = scratch
+            print("gpt2: GPT-2-124M-shaped random weights (no network here)")
+        measure(args)
+
+
+def measure(args: argparse.Namespace) -> None:
 
     print(subprocess.run([sys.executable, "-c", STARTUP_BREAKDOWN], cwd=ROOT, capture_output=True, text=True,
                          env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}).stdout.strip())
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     start = time.perf_counter()
-    server = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT,
+    command = [sys.executable, "app.py", "--port", str(port)] + (["--gpt2-folder", args.gpt2_folder] if args.gpt2_folder else [])
+    server = subprocess.Popen(command, cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         with httpx.Client(timeout=120) as client:
@@ -77,6 +96,10 @@ def main() -> None:
                     raise SystemExit("the app did not answer within 120 s")
             print(f"cold start: python app.py → first answer in {time.perf_counter() - start:.2f} s")
 
+            first_calls = {}
+            for name, data in MIXED_REQUESTS:  # the first call of each loads what it needs; not counted below
+                first_calls[name] = call(client, base_url, name, with_model(data, args.model)).seconds * 1000
+            print("first call per endpoint (ms): " + ", ".join(f"{k} {v:.0f}" for k, v in first_calls.items()))
             latencies: dict[str, list[float]] = {name: [] for name, _ in MIXED_REQUESTS}
             memory = []
             for n in range(args.requests):
