@@ -138,3 +138,17 @@ def test_generation_keeps_the_end_of_an_overlong_prompt(base_url):
     assert kind == "complete"
     html = json.loads(payload)[0]
     assert html.count('title="p=') == 3 and "THE END" in html and "…" in html  # left truncation is shown
+
+
+@pytest.mark.parametrize("endpoint,data,english,chinese", [
+    ("padding_lab", ["bundled", "a\nb", 4, "left", 3, "en"], "must be between 0 and 1", "必须在 0 到 1 之间"),
+    ("attention", attention(a="word " * 200), "has 201 tokens; keep it under 128", "有 201 个词元"),
+    ("distribution", distribution(text="   "), "is empty", "是空的"),
+    ("look_inside", ["bundled", "hi there", 3, 7, 0, "en"], "must be between -2 and 1", "必须在 -2 到 1 之间"),
+])
+def test_messages_speak_the_page_language(base_url, endpoint, data, english, chinese):
+    """Checks made by our handlers answer in the page's language (a slider's or a dropdown's own
+    check happens in Gradio, before the handler, in English)."""
+    for language, expected in (("en", english), ("zh", chinese)):
+        kind, payload = call(base_url, endpoint, data[:-1] + [language])
+        assert kind == "error" and expected in json.loads(payload)["error"], (language, payload)

@@ -6,7 +6,7 @@ import functools
 import inspect
 import logging
 import math
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import gradio as gr
 
@@ -117,35 +117,42 @@ class NumberBox(gr.Number):
         return super().preprocess(_numeric_payload(payload, self.label))
 
 
-def number(value: Any, name: str, low: float, high: float, integer: bool = False) -> float | int:
-    """Validate a number that arrived through the UI or the API."""
+def number(value: Any, name: str, low: float, high: float, integer: bool = False, language: str = "en") -> float | int:
+    """Validate a number that arrived through the UI or the API; complain in the page's language."""
     if isinstance(value, str):
         try:
             value = float(value)
         except ValueError:
-            raise UserInputError(f"{name} must be a number, got {value!r}") from None
+            raise UserInputError(t("err.not_number", language).format(name=name, value=repr(value))) from None
     if value is None or isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise UserInputError(f"{name} must be a finite number, got {value!r}")
+        raise UserInputError(t("err.not_finite", language).format(name=name, value=repr(value)))
     if not low <= value <= high:
-        raise UserInputError(f"{name} must be between {low:g} and {high:g}, got {value:g}")
+        raise UserInputError(t("err.range", language).format(name=name, low=f"{low:g}", high=f"{high:g}", value=f"{value:g}"))
     if integer:
         if value != int(value):
-            raise UserInputError(f"{name} must be a whole number, got {value:g}")
+            raise UserInputError(t("err.whole", language).format(name=name, value=f"{value:g}"))
         return int(value)
     return float(value)
 
 
-def text_input(value: Any, name: str, limit: int, allow_empty: bool = False) -> str:
+def choice(value: Any, name: str, choices: Sequence[str], language: str = "en") -> str:
+    """Validate a value that must be one of a fixed list (a dropdown, or the API pretending to be one)."""
+    if value not in choices:
+        raise UserInputError(t("err.choice", language).format(name=name, choices=", ".join(choices)))
+    return value
+
+
+def text_input(value: Any, name: str, limit: int, allow_empty: bool = False, language: str = "en") -> str:
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise UserInputError(f"{name} must be text")
+        raise UserInputError(t("err.not_text", language).format(name=name))
     if len(value) > limit:
-        raise UserInputError(f"{name} is {len(value):,} characters long; the limit here is {limit:,}")
+        raise UserInputError(t("err.too_long_text", language).format(name=name, n=f"{len(value):,}", limit=f"{limit:,}"))
     if not allow_empty and not value.strip():
-        raise UserInputError(f"{name} is empty: type some text first")
+        raise UserInputError(t("err.empty", language).format(name=name))
     # Lone surrogates cannot be encoded; replace them the way a browser would.
     return value.encode("utf-8", "replace").decode("utf-8")
 
 
-__all__ = ["TEXT", "NumberBox", "NumberSlider", "Translated", "on_gpu", "UserInputError", "friendly", "number", "text_input", "t", "normalise_language"]
+__all__ = ["TEXT", "NumberBox", "NumberSlider", "Translated", "on_gpu", "UserInputError", "choice", "friendly", "number", "text_input", "t", "normalise_language"]

@@ -9,7 +9,7 @@ import torch
 from model import MaskKind, build_attention_mask, generate, pad_batch
 from viz.attention import attention_heatmap, heads_grid, mask_gallery, mask_heatmap, prediction_bars
 
-from .common import MAX_NEW_TOKENS, MAX_PROMPT_CHARACTERS, NumberSlider, Translated, UserInputError, friendly, on_gpu, normalise_language, number, t, text_input
+from .common import MAX_NEW_TOKENS, MAX_PROMPT_CHARACTERS, NumberSlider, Translated, UserInputError, choice, friendly, on_gpu, normalise_language, number, t, text_input
 from .deeplinks import TabLink
 from .hub import ModelHub
 
@@ -17,10 +17,10 @@ MASK_KINDS = [k.value for k in MaskKind]
 TOP_PREDICTIONS = 8
 
 
-def _encode(loaded, prompt: str, label: str) -> list[int]:
+def _encode(loaded, prompt: str, label: str, language: str) -> list[int]:
     ids = loaded.tokenizer.encode(prompt)
     if len(ids) > loaded.context // 2:
-        raise UserInputError(f"{label} has {len(ids)} tokens; keep it under {loaded.context // 2} for a readable heatmap")
+        raise UserInputError(t("att.err.too_many_tokens", language).format(label=label, n=len(ids), limit=loaded.context // 2))
     return ids
 
 
@@ -45,19 +45,18 @@ def make_attention_handler(hub: ModelHub):
         loaded = hub.get(model_name)
         model, tokenizer, pad_id = loaded.model, loaded.tokenizer, loaded.tokenizer.eot_id
         config = model.config
-        prompts = [_encode(loaded, text_input(prompt_a, t("att.prompt_a", language), MAX_PROMPT_CHARACTERS), "prompt A")]
+        name_a, name_b = t("att.prompt_a", language), t("att.prompt_b", language)
+        prompts = [_encode(loaded, text_input(prompt_a, name_a, MAX_PROMPT_CHARACTERS, language=language), name_a, language)]
         if prompt_b and str(prompt_b).strip():
-            prompts.append(_encode(loaded, text_input(prompt_b, t("att.prompt_b", language), MAX_PROMPT_CHARACTERS), "prompt B"))
-        if mask_kind not in MASK_KINDS:
-            raise UserInputError(f"mask must be one of {', '.join(MASK_KINDS)}")
-        if padding_side not in ("left", "right"):
-            raise UserInputError("padding side must be 'left' or 'right'")
-        layer = number(layer, t("att.layer", language), 0, config.n_layer - 1, integer=True)
-        head = number(head, t("att.head", language), 0, config.n_head - 1, integer=True)
-        row = number(row, t("att.row", language), 0, len(prompts) - 1, integer=True)
-        extend = number(extend_tokens, t("att.extend", language), 0, min(16, MAX_NEW_TOKENS), integer=True)
-        prefix_length = number(prefix_length, t("att.prefix", language), 0, config.n_positions, integer=True)
-        window = number(window, t("att.window", language), 1, config.n_positions, integer=True)
+            prompts.append(_encode(loaded, text_input(prompt_b, name_b, MAX_PROMPT_CHARACTERS, language=language), name_b, language))
+        choice(mask_kind, t("att.mask", language), MASK_KINDS, language)
+        choice(padding_side, t("att.side", language), ("left", "right"), language)
+        layer = number(layer, t("att.layer", language), 0, config.n_layer - 1, integer=True, language=language)
+        head = number(head, t("att.head", language), 0, config.n_head - 1, integer=True, language=language)
+        row = number(row, t("att.row", language), 0, len(prompts) - 1, integer=True, language=language)
+        extend = number(extend_tokens, t("att.extend", language), 0, min(16, MAX_NEW_TOKENS), integer=True, language=language)
+        prefix_length = number(prefix_length, t("att.prefix", language), 0, config.n_positions, integer=True, language=language)
+        window = number(window, t("att.window", language), 1, config.n_positions, integer=True, language=language)
 
         if extend:
             continuation = generate(model, prompts, extend, pad_id=pad_id)

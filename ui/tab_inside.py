@@ -64,7 +64,7 @@ TEACHER_EXAMPLE = "To be, or not to be, that is the question:\nWhether 'tis nobl
 
 
 def _encode(loaded, text: str, label: str, limit: int, language: str) -> list[int]:
-    ids = loaded.tokenizer.encode(text_input(text, label, MAX_PROMPT_CHARACTERS))
+    ids = loaded.tokenizer.encode(text_input(text, label, MAX_PROMPT_CHARACTERS, language=language))
     limit = min(limit, loaded.context)
     if len(ids) > limit:
         raise UserInputError(t("ins.err.too_long", language).format(label=label, n=len(ids), limit=limit))
@@ -88,11 +88,11 @@ def make_probe_handler(hub: ModelHub):
         loaded = hub.get(model_name)
         tokenizer = loaded.tokenizer
         ids = _encode(loaded, text, t("ins.probe_text", language), MAX_PROBE_TOKENS, language)
-        k = number(k, t("ins.k", language), 1, MAX_LENS_K, integer=True)
+        k = number(k, t("ins.k", language), 1, MAX_LENS_K, integer=True, language=language)
         probe = ModelProbe(loaded.model, ids)
         try:
-            a = probe.position(number(token_a, t("ins.token_a", language), -len(ids), len(ids) - 1, integer=True))
-            b = probe.position(number(token_b, t("ins.token_b", language), -len(ids), len(ids) - 1, integer=True))
+            a = probe.position(number(token_a, t("ins.token_a", language), -len(ids), len(ids) - 1, integer=True, language=language))
+            b = probe.position(number(token_b, t("ins.token_b", language), -len(ids), len(ids) - 1, integer=True, language=language))
         except ValueError as error:
             raise UserInputError(str(error)) from None
         labels = _texts(tokenizer, ids)
@@ -157,8 +157,8 @@ def make_cache_handlers(hub: ModelHub):
         """Decode greedily, running every step with and without the cache; keep the steps for the stepper."""
         language = normalise_language(language)
         loaded = hub.get(model_name)
-        new_tokens = number(new_tokens, t("ins.kv.new_tokens", language), 1, MAX_NEW_TOKENS, integer=True)
-        ids = loaded.tokenizer.encode(text_input(prompt, t("ins.kv.prompt", language), MAX_PROMPT_CHARACTERS))
+        new_tokens = number(new_tokens, t("ins.kv.new_tokens", language), 1, MAX_NEW_TOKENS, integer=True, language=language)
+        ids = loaded.tokenizer.encode(text_input(prompt, t("ins.kv.prompt", language), MAX_PROMPT_CHARACTERS, language=language))
         (ids,), _ = fit_to_context([ids], new_tokens, loaded.context)
         steps = list(kv_cache_steps(loaded.model, ids, new_tokens, repeats=TIMING_REPEATS))
         sequence = ids + [s.token for s in steps]
@@ -192,7 +192,7 @@ def make_cache_handlers(hub: ModelHub):
         if not record:
             raise UserInputError(t("ins.kv.err.no_run", language))
         steps = record["steps"]
-        step = number(step, t("ins.kv.step", language), 1, len(steps), integer=True)
+        step = number(step, t("ins.kv.step", language), 1, len(steps), integer=True, language=language)
         current = steps[step - 1]
         cached = current["cache_shape"][2]  # positions in the cache after this step
         tokens = record["tokens"]
@@ -245,7 +245,7 @@ def make_cache_handlers(hub: ModelHub):
         if not record:
             raise UserInputError(t("ins.kv.err.no_run", normalise_language(language)))
         count = len(record["steps"])
-        step = number(step, t("ins.kv.step", normalise_language(language)), 1, count, integer=True)
+        step = number(step, t("ins.kv.step", normalise_language(language)), 1, count, integer=True, language=normalise_language(language))
         return 1 if step >= count else step + 1
 
     return kv_cache_run, kv_cache_step, next_step
@@ -257,16 +257,16 @@ def make_decoding_handler(hub: ModelHub):
         """Every strategy on one prompt, penalty off then on: outputs, loops, sequence log-probabilities."""
         language = normalise_language(language)
         loaded = hub.get(model_name)
-        new_tokens = number(new_tokens, t("ins.dec.new_tokens", language), 1, MAX_DECODING_TOKENS, integer=True)
+        new_tokens = number(new_tokens, t("ins.dec.new_tokens", language), 1, MAX_DECODING_TOKENS, integer=True, language=language)
         settings = DecodingSettings(
-            beam_width=number(beam_width, t("ins.dec.beam_width", language), 1, MAX_BEAM_WIDTH, integer=True),
-            top_k=number(top_k, t("smp.top_k", language), 1, 1000, integer=True),
-            top_p=number(top_p, t("smp.top_p", language), 0.01, 1),
-            min_p=number(min_p, t("smp.min_p", language), 0, 0.99),
-            repetition_penalty=number(penalty, t("smp.penalty", language), 1, 3),
-            seed=number(seed, t("smp.seed", language), 0, 2**31 - 1, integer=True),
+            beam_width=number(beam_width, t("ins.dec.beam_width", language), 1, MAX_BEAM_WIDTH, integer=True, language=language),
+            top_k=number(top_k, t("smp.top_k", language), 1, 1000, integer=True, language=language),
+            top_p=number(top_p, t("smp.top_p", language), 0.01, 1, language=language),
+            min_p=number(min_p, t("smp.min_p", language), 0, 0.99, language=language),
+            repetition_penalty=number(penalty, t("smp.penalty", language), 1, 3, language=language),
+            seed=number(seed, t("smp.seed", language), 0, 2**31 - 1, integer=True, language=language),
         )
-        ids = loaded.tokenizer.encode(text_input(prompt, t("ins.dec.prompt", language), MAX_PROMPT_CHARACTERS))
+        ids = loaded.tokenizer.encode(text_input(prompt, t("ins.dec.prompt", language), MAX_PROMPT_CHARACTERS, language=language))
         (ids,), _ = fit_to_context([ids], new_tokens, loaded.context)
         outputs = compare_strategies(loaded.model, ids, new_tokens, settings)
 
@@ -319,7 +319,7 @@ def make_teacher_forcing_handler(hub: ModelHub):
         ids = _encode(loaded, text, t("ins.tf.text", language), MAX_TEACHER_FORCING_TOKENS, language)
         if len(ids) < 2:
             raise UserInputError(t("ins.tf.err.short", language))
-        prompt_tokens = number(prompt_tokens, t("ins.tf.prompt_tokens", language), 1, len(ids) - 1, integer=True)
+        prompt_tokens = number(prompt_tokens, t("ins.tf.prompt_tokens", language), 1, len(ids) - 1, integer=True, language=language)
         scored = teacher_forcing(loaded.model, ids, repeats=TIMING_REPEATS)
         labels = _texts(tokenizer, ids)
         guesses = _texts(tokenizer, scored.predictions)

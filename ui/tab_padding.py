@@ -11,7 +11,7 @@ from model import PaddingStrategy, fit_to_context, generate
 from viz.attention import prediction_bars
 from viz.padding import layout_grids
 
-from .common import MAX_BATCH, NumberSlider, MAX_PROMPT_CHARACTERS, Translated, UserInputError, friendly, on_gpu, normalise_language, number, t, text_input
+from .common import MAX_BATCH, NumberSlider, MAX_PROMPT_CHARACTERS, Translated, UserInputError, choice, friendly, on_gpu, normalise_language, number, t, text_input
 from .deeplinks import TabLink
 from .hub import ModelHub
 
@@ -21,7 +21,7 @@ TOP = 8
 
 
 def _prompts(text: str, language: str, loaded, max_new: int) -> list[list[int]]:
-    text = text_input(text, t("pad.prompts", language), MAX_PROMPT_CHARACTERS)
+    text = text_input(text, t("pad.prompts", language), MAX_PROMPT_CHARACTERS, language=language)
     lines = [line for line in text.splitlines() if line.strip()]
     if not 2 <= len(lines) <= MAX_BATCH:
         raise UserInputError(t("pad.err.count", language).format(n=len(lines), max=MAX_BATCH))
@@ -42,11 +42,10 @@ def make_padding_handler(hub: ModelHub):
         language = normalise_language(language)
         loaded = hub.get(model_name)
         model, tokenizer, pad_id = loaded.model, loaded.tokenizer, loaded.tokenizer.eot_id
-        max_new = number(max_new_tokens, t("pad.max_new", language), 1, 32, integer=True)
-        if strategy_shown not in STRATEGIES:
-            raise UserInputError(f"strategy must be one of {', '.join(STRATEGIES)}")
+        max_new = number(max_new_tokens, t("pad.max_new", language), 1, 32, integer=True, language=language)
+        choice(strategy_shown, t("pad.strategy", language), STRATEGIES, language)
         prompts = _prompts(prompts_text, language, loaded, max_new)
-        row_shown = number(row_shown, t("pad.row", language), 0, len(prompts) - 1, integer=True)
+        row_shown = number(row_shown, t("pad.row", language), 0, len(prompts) - 1, integer=True, language=language)
 
         alone = [generate(model, [p], max_new, pad_id=pad_id, keep_logits=True) for p in prompts]
         results = {s: generate(model, prompts, max_new, strategy=s, pad_id=pad_id, keep_logits=True) for s in STRATEGIES}

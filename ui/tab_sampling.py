@@ -23,18 +23,18 @@ SWEEP = [0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.3, 1.6, 2.0, 3.0]
 def _settings(language, penalty, temperature, top_k, top_p, min_p) -> SamplingConfig:
     try:
         return SamplingConfig(
-            temperature=number(temperature, t("smp.temperature", language), 0, 10),
-            top_k=number(top_k, t("smp.top_k", language), 0, 1_000_000, integer=True),
-            top_p=number(top_p, t("smp.top_p", language), 0, 1),
-            min_p=number(min_p, t("smp.min_p", language), 0, 1),
-            repetition_penalty=number(penalty, t("smp.penalty", language), 0.01, 10),
+            temperature=number(temperature, t("smp.temperature", language), 0, 10, language=language),
+            top_k=number(top_k, t("smp.top_k", language), 0, 1_000_000, integer=True, language=language),
+            top_p=number(top_p, t("smp.top_p", language), 0, 1, language=language),
+            min_p=number(min_p, t("smp.min_p", language), 0, 1, language=language),
+            repetition_penalty=number(penalty, t("smp.penalty", language), 0.01, 10, language=language),
         )
     except ValueError as error:
         raise UserInputError(str(error)) from None
 
 
 def _next_token_logits(loaded, prompt: str, language: str) -> tuple[torch.Tensor, list[int]]:
-    ids = loaded.tokenizer.encode(text_input(prompt, t("smp.prompt", language), MAX_PROMPT_CHARACTERS))
+    ids = loaded.tokenizer.encode(text_input(prompt, t("smp.prompt", language), MAX_PROMPT_CHARACTERS, language=language))
     (ids,), _ = fit_to_context([ids], 1, loaded.context)
     with torch.no_grad():
         logits = loaded.model(torch.tensor([ids], device=loaded.model.device), last_logits_only=True).logits[0, -1]
@@ -96,8 +96,8 @@ def make_handlers(hub: ModelHub):
         language = normalise_language(language)
         loaded = hub.get(model_name)
         config = _settings(language, penalty, temperature, top_k, top_p, min_p)
-        draws = number(draws, t("smp.draws", language), 1, MAX_DRAWS, integer=True)
-        seed = number(seed, t("smp.seed", language), 0, 2**31 - 1, integer=True)
+        draws = number(draws, t("smp.draws", language), 1, MAX_DRAWS, integer=True, language=language)
+        seed = number(seed, t("smp.seed", language), 0, 2**31 - 1, integer=True, language=language)
         logits, ids = _next_token_logits(loaded, prompt, language)
         probs = process_logits(logits[None], config, seen_tokens([ids], logits.shape[-1])).probs
         generator = torch.Generator().manual_seed(seed)
@@ -119,9 +119,9 @@ def make_handlers(hub: ModelHub):
         language = normalise_language(language)
         loaded = hub.get(model_name)
         config = _settings(language, penalty, temperature, top_k, top_p, min_p)
-        max_new = number(max_new_tokens, t("smp.max_new", language), 1, MAX_NEW_TOKENS, integer=True)
-        seed = number(seed, t("smp.seed", language), 0, 2**31 - 1, integer=True)
-        ids = loaded.tokenizer.encode(text_input(prompt, t("smp.prompt", language), MAX_PROMPT_CHARACTERS))
+        max_new = number(max_new_tokens, t("smp.max_new", language), 1, MAX_NEW_TOKENS, integer=True, language=language)
+        seed = number(seed, t("smp.seed", language), 0, 2**31 - 1, integer=True, language=language)
+        ids = loaded.tokenizer.encode(text_input(prompt, t("smp.prompt", language), MAX_PROMPT_CHARACTERS, language=language))
         (ids,), truncated = fit_to_context([ids], max_new, loaded.context)
         shown_prompt = ("…" if truncated[0] else "") + loaded.tokenizer.decode(ids)
         tokens = []

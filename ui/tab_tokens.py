@@ -25,7 +25,7 @@ EXAMPLES = [
 def tokenize(text: str, allow_special: bool, show_bytes: bool, language: str) -> tuple[str, str, dict]:
     """Tokenize with every tokenizer: chips per tokenizer, a counts table, and the raw ids."""
     language = normalise_language(language)
-    text = text_input(text, t("tok.text", language), MAX_TEXT_CHARACTERS, allow_empty=True)
+    text = text_input(text, t("tok.text", language), MAX_TEXT_CHARACTERS, allow_empty=True, language=language)
     sections, rows, ids = [], [], {}
     characters, byte_count = len(text), len(text.encode("utf-8"))
     for name in TOKENIZERS:
