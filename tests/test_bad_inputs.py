@@ -152,3 +152,12 @@ def test_messages_speak_the_page_language(base_url, endpoint, data, english, chi
     for language, expected in (("en", english), ("zh", chinese)):
         kind, payload = call(base_url, endpoint, data[:-1] + [language])
         assert kind == "error" and expected in json.loads(payload)["error"], (language, payload)
+
+
+def test_padding_lab_says_what_it_skipped_or_cut(base_url):
+    kind, payload = call(base_url, "padding_lab", padding("ROMEO:\n\n   \nJULIET:\n" + "and " * 400, max_new=4))
+    assert kind == "complete", payload[:300]
+    table = json.loads(payload)[1]
+    assert "Skipped 2 empty line(s)" in table and "Prompt(s) #2 kept only their last 252 tokens" in table
+    kind, payload = call(base_url, "padding_lab", padding("ROMEO:\nJULIET:", max_new=4))
+    assert kind == "complete" and "ⓘ" not in json.loads(payload)[1]

@@ -135,6 +135,8 @@ EN = {
     "pad.h.alone": "equals running alone?",
     "pad.h.dlogit": "max |Δlogit|",
     "pad.first_diverge": "first token that differs from running alone",
+    "pad.note.blank": "Skipped {n} empty line(s): a prompt needs at least one token.",
+    "pad.note.truncated": "Prompt(s) {rows} kept only their last {room} tokens so that prompt + new tokens fit the context.",
     "pad.match": "identical",
     "pad.differs_at": "differs from token {i}",
     # Sampling lab
@@ -515,6 +517,8 @@ ZH = {
     "pad.h.alone": "与单独运行相同？",
     "pad.h.dlogit": "最大 |Δlogit|",
     "pad.first_diverge": "第一个与单独运行不同的词元",
+    "pad.note.blank": "跳过了 {n} 个空行：每个提示至少需要一个词元。",
+    "pad.note.truncated": "提示 {rows} 只保留了最后 {room} 个词元，使提示加新词元不超过上下文长度。",
     "pad.match": "完全相同",
     "pad.differs_at": "从第 {i} 个词元起不同",
     "smp.intro": (

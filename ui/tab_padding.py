@@ -20,13 +20,21 @@ EXAMPLE_PROMPTS = "To be, or not to be, that is the question:\nRomeo:\nWhat ligh
 TOP = 8
 
 
-def _prompts(text: str, language: str, loaded, max_new: int) -> list[list[int]]:
+def _prompts(text: str, language: str, loaded, max_new: int) -> tuple[list[list[int]], list[str]]:
+    """One prompt per non-empty line, each cut to fit the context; plus notes on what was changed."""
     text = text_input(text, t("pad.prompts", language), MAX_PROMPT_CHARACTERS, language=language)
-    lines = [line for line in text.splitlines() if line.strip()]
+    all_lines = text.splitlines()
+    lines = [line for line in all_lines if line.strip()]
     if not 2 <= len(lines) <= MAX_BATCH:
         raise UserInputError(t("pad.err.count", language).format(n=len(lines), max=MAX_BATCH))
-    prompts, _ = fit_to_context([loaded.tokenizer.encode(line) for line in lines], max_new, loaded.context)
-    return prompts
+    prompts, truncated = fit_to_context([loaded.tokenizer.encode(line) for line in lines], max_new, loaded.context)
+    notes = []
+    if len(lines) < len(all_lines):
+        notes.append(t("pad.note.blank", language).format(n=len(all_lines) - len(lines)))
+    if any(truncated):
+        rows = ", ".join(f"#{r}" for r, cut in enumerate(truncated) if cut)
+        notes.append(t("pad.note.truncated", language).format(rows=rows, room=loaded.context - max_new))
+    return prompts, notes
 
 
 def _first_divergence(a: list[int], b: list[int]) -> int | None:
@@ -44,7 +52,7 @@ def make_padding_handler(hub: ModelHub):
         model, tokenizer, pad_id = loaded.model, loaded.tokenizer, loaded.tokenizer.eot_id
         max_new = number(max_new_tokens, t("pad.max_new", language), 1, 32, integer=True, language=language)
         choice(strategy_shown, t("pad.strategy", language), STRATEGIES, language)
-        prompts = _prompts(prompts_text, language, loaded, max_new)
+        prompts, notes = _prompts(prompts_text, language, loaded, max_new)
         row_shown = number(row_shown, t("pad.row", language), 0, len(prompts) - 1, integer=True, language=language)
 
         alone = [generate(model, [p], max_new, pad_id=pad_id, keep_logits=True) for p in prompts]
@@ -62,7 +70,7 @@ def make_padding_handler(hub: ModelHub):
                                           "max_abs_dlogit": delta})
                 cells.append((strategy, r, tokens, diverge, delta))
 
-        table = _results_table(cells, tokenizer, language)
+        table = "".join(f'<p class="ntl-note">ⓘ {html.escape(note)}</p>' for note in notes) + _results_table(cells, tokenizer, language)
         layout = results[strategy_shown].layout
         grid_text = [[p.text if real else "⟨pad⟩" for p, real in zip(tokenizer.pieces(row.tolist()), reals.tolist())]
                      for row, reals in zip(layout.input_ids, layout.real_tokens)]
