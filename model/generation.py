@@ -208,7 +208,7 @@ def stream_generate(
         seen[torch.arange(rows, device=device), next_tokens] = True
 
         picked = torch.arange(rows, device=device), choice
-        model_logprobs = (logits[picked] - torch.logsumexp(logits, dim=-1)).tolist()
+        model_logprobs = torch.log_softmax(logits, dim=-1)[picked].tolist()  # one fused pass
         sampled_probs = distribution.probs[picked].tolist()
         new: list[int | None] = [None] * rows
         logprobs: list[float | None] = [None] * rows
