@@ -10,6 +10,7 @@ read bandwidth), since a 124M-parameter decode step is bound by reading its weig
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -76,7 +77,8 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     repeats = 2 if args.quick else 5
     bandwidth = read_bandwidth()
-    print(f"device: cpu, threads {args.threads}, read bandwidth {bandwidth / 1e9:.1f} GB/s")
+    policy = os.environ.get("OMP_WAIT_POLICY", "unset (libgomp spins briefly, then sleeps)")
+    print(f"device: cpu, threads {args.threads}, OMP_WAIT_POLICY {policy}, read bandwidth {bandwidth / 1e9:.1f} GB/s")
     print(f"{'model':32s} {'batch':>5s} {'ours tok/s':>11s} {'HF tok/s':>9s} {'ratio':>6s} {'bw bound tok/s':>15s} {'ours/bound':>10s}")
     for name, make in MODELS.items():
         model = make().float().eval()

@@ -94,6 +94,26 @@ class GPTOutput:
     hidden_states: tuple[torch.Tensor, ...] | None = None
 
 
+def one_row_product(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """``x @ weight`` for a single row ``x`` ``[1, in]`` (a decode step), every thread streaming its share.
+
+    Such a product is bound by reading ``weight`` ``[in, out]`` from memory, and MKL runs it on one
+    thread. Cut into as many column blocks as torch has threads, it becomes one batched product in
+    which each thread reads its own block (no copy: the blocks are strided views); the last few
+    columns that do not divide evenly go through an ordinary product. On this 2-core box that took
+    the 12 layers of a GPT-2-124M step from 21.6 to 14.1 ms, measured.
+    """
+    parts = torch.get_num_threads()
+    n_in, n_out = weight.shape
+    width = n_out // parts
+    if parts == 1 or width < 256 or weight.stride(1) != 1:
+        return x @ weight
+    even = parts * width
+    blocks = weight[:, :even].view(n_in, parts, width).transpose(0, 1)  # [parts, in, width]
+    y = torch.bmm(x.expand(parts, 1, n_in), blocks).transpose(0, 1).reshape(1, even)
+    return y if even == n_out else torch.cat([y, x @ weight[:, even:]], dim=1)
+
+
 class Projection(nn.Module):
     """An affine map stored as GPT-2 stores it, ``weight`` ``[in, out]`` (HF's Conv1D layout).
 
@@ -107,7 +127,10 @@ class Projection(nn.Module):
         self.bias = nn.Parameter(torch.zeros(n_out))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.addmm(self.bias, x.reshape(-1, x.shape[-1]), self.weight).view(*x.shape[:-1], -1)
+        flat = x.reshape(-1, x.shape[-1])
+        if len(flat) == 1 and not torch.is_grad_enabled():
+            return (one_row_product(flat, self.weight) + self.bias).view(*x.shape[:-1], -1)
+        return torch.addmm(self.bias, flat, self.weight).view(*x.shape[:-1], -1)
 
 
 class CausalSelfAttention(nn.Module):
@@ -207,11 +230,15 @@ class _OutputLayer:
 
     def __call__(self, hidden: torch.Tensor) -> torch.Tensor:
         flat = hidden.reshape(-1, hidden.shape[-1])  # a 2-D gather below is ~20x faster than a 3-D one
-        # Two to four rows (a small batch's step) go faster through the [rows, n_embd] layout.
-        logits = flat @ self.matrix if not 2 <= len(flat) <= 4 else (self.rows @ flat.t()).t()
+        if len(flat) == 1:
+            logits = one_row_product(flat, self.matrix)
+        elif len(flat) <= 16:  # a batch's step: faster through the [rows, n_embd] layout (measured)
+            logits = (self.rows @ flat.t()).t()
+        else:
+            logits = flat @ self.matrix
         if self.ids_to_rows is not None:
             logits = logits.index_select(1, self.ids_to_rows)
-        return logits.view(*hidden.shape[:-1], -1)
+        return logits.contiguous().view(*hidden.shape[:-1], -1)
 
 
 def _first_occurrences(values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
