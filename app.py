@@ -92,7 +92,12 @@ def build_demo(hub: ModelHub) -> gr.Blocks:
 
 # show_error: Gradio's own input checks (wrong argument count, a value outside a slider) reach the
 # person as their message; our handlers already turn every failure into a clear gr.Error.
-LAUNCH_OPTIONS = {"css": CSS + classroom.PROJECTOR_CSS, "ssr_mode": False, "share": False, "footer_links": ["api"], "show_error": True}
+# Gradio keeps each session's copy of the page state (~0.3 MB here), and every API call made without
+# a session opens a new one: its default of 10,000 kept sessions would grow to ~3 GB. A class of 30
+# (tabs, reloads) fits well within 256, the oldest are dropped first.
+SESSIONS_KEPT = 256
+LAUNCH_OPTIONS = {"css": CSS + classroom.PROJECTOR_CSS, "ssr_mode": False, "share": False, "footer_links": ["api"], "show_error": True,
+                  "state_session_capacity": SESSIONS_KEPT}
 # A full queue answers "Queue is full" at once; two model calls run at a time on a 2-core box.
 CONCURRENCY = 2
 QUEUE_OPTIONS = {"max_size": 64, "default_concurrency_limit": CONCURRENCY}

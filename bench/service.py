@@ -3,7 +3,8 @@
     python -m bench.service [--requests 500] [--model bundled|gpt2] [--gpt2-folder DIR]
 
 Starts ``python app.py`` on a free loopback port, times it to the first answered request, then
-calls every tab's main endpoint one at a time over raw HTTP (median and p95 per endpoint), and
+calls every tab's main endpoint one at a time over raw HTTP within one session, as a browser tab
+does (median and p95 per endpoint), and
 samples the server's resident memory (peak, and the growth between the first and last hundred
 requests). Prints where start-up time goes, measured in a separate interpreter. ``--model gpt2`` without a
 folder writes GPT-2-124M-shaped random weights to a temporary folder (offline, same cost per token
@@ -37,6 +38,9 @@ import app; t5 = time.perf_counter()
 print(f"import torch {t1-t0:.2f}s · import gradio {t2-t1:.2f}s · engine+ui modules {t3-t2:.2f}s · "
       f"load bundled model {t4-t3:.2f}s · build the page {t5-t4:.2f}s")
 """
+
+
+SESSION = "bench-service"  # one browser tab's session, as a student's page keeps it
 
 
 def free_port() -> int:
@@ -98,13 +102,13 @@ def measure(args: argparse.Namespace) -> None:
 
             first_calls = {}
             for name, data in MIXED_REQUESTS:  # the first call of each loads what it needs; not counted below
-                first_calls[name] = call(client, base_url, name, with_model(data, args.model)).seconds * 1000
+                first_calls[name] = call(client, base_url, name, with_model(data, args.model), SESSION).seconds * 1000
             print("first call per endpoint (ms): " + ", ".join(f"{k} {v:.0f}" for k, v in first_calls.items()))
             latencies: dict[str, list[float]] = {name: [] for name, _ in MIXED_REQUESTS}
             memory = []
             for n in range(args.requests):
                 name, data = MIXED_REQUESTS[n % len(MIXED_REQUESTS)]
-                answer = call(client, base_url, name, with_model(data, args.model))
+                answer = call(client, base_url, name, with_model(data, args.model), SESSION)
                 if answer.kind != "complete":
                     raise SystemExit(f"{name} failed: {answer.payload[:200]}")
                 latencies[name].append(answer.seconds * 1000)

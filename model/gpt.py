@@ -128,7 +128,7 @@ class Projection(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         flat = x.reshape(-1, x.shape[-1])
-        if len(flat) == 1 and not torch.is_grad_enabled():
+        if len(flat) == 1 and torch.get_num_threads() > 1 and not torch.is_grad_enabled():
             return (one_row_product(flat, self.weight) + self.bias).view(*x.shape[:-1], -1)
         return torch.addmm(self.bias, flat, self.weight).view(*x.shape[:-1], -1)
 

@@ -62,3 +62,21 @@ def test_interleaved_users_each_get_their_own_seeded_generation(launched):
             results = list(pool.map(lambda name: (name, call(client, base_url, "generate", users[name]).payload), order))
     for name, payload in results:
         assert json.loads(payload) == json.loads(alone[name]), f"{name} got someone else's tokens"
+
+
+def test_sessions_are_bounded_and_a_tab_keeps_one(launched):
+    """Memory per session is Gradio's copy of the page state: one per tab, and a bounded number."""
+    import app
+
+    base_url = launched()
+    holder = app.demo.state_holder
+    assert holder.capacity == app.SESSIONS_KEPT
+    with httpx.Client(timeout=60) as client:
+        before = len(holder.session_data)
+        for _ in range(10):
+            assert call(client, base_url, "tokenize", ["same tab", False, True, "en"], session="one-tab").kind == "complete"
+        assert len(holder.session_data) - before == 1
+        holder.capacity = 5  # API calls without a session each open one; the oldest go first
+        for _ in range(12):
+            assert call(client, base_url, "tokenize", ["anonymous", False, True, "en"]).kind == "complete"
+        assert len(holder.session_data) <= 6  # an update evicts one at a time, after adding
