@@ -116,10 +116,11 @@ def measure(args: argparse.Namespace) -> None:
         print(f"\n{'endpoint':14s} {'n':>4s} {'median ms':>10s} {'p95 ms':>8s}")
         for name, values in latencies.items():
             print(f"{name:14s} {len(values):4d} {statistics.median(values):10.0f} {percentile(values, 0.95):8.0f}")
-        window = min(100, len(memory) // 2) or 1
-        early, late = statistics.mean(memory[:window]), statistics.mean(memory[-window:])
-        print(f"\nmemory: peak RSS {rss_mb(server.pid)[1]:.0f} MB; mean RSS first {window} requests {early:.0f} MB, "
-              f"last {window} {late:.0f} MB (growth {late - early:+.0f} MB over {len(memory)} requests)")
+        half = len(memory) // 2
+        print(f"\nmemory: peak RSS {rss_mb(server.pid)[1]:.0f} MB; RSS after every 100 requests (MB): "
+              + ", ".join(f"{m:.0f}" for m in memory[99::100]))
+        print(f"growth over the second half ({len(memory) - half} requests): {memory[-1] - memory[half]:+.0f} MB; "
+              f"over all {len(memory)}: {memory[-1] - memory[0]:+.0f} MB")
     finally:
         server.terminate()
         server.wait(10)
