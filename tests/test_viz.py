@@ -1,13 +1,17 @@
 """viz/: arrays in, figures out; no torch, no gradio; the fast subplot grid equals plotly's own."""
 
+import math
 import subprocess
 import sys
+
+import numpy as np
 
 import plotly.graph_objects as go
 import pytest
 from plotly.subplots import make_subplots
 
 from viz.common import TEMPLATE, finish, subplots
+from viz.sampling import cumulative_curve
 
 
 def test_viz_imports_neither_torch_nor_gradio():
@@ -47,3 +51,15 @@ def test_finish_adds_title_summary_and_the_light_template():
     assert fig.layout.title.text.startswith("Title &lt;b&gt;<br><sup>one line")
     assert fig.layout.meta["summary"] == "one line"
     assert fig.layout.template.layout.plot_bgcolor == TEMPLATE.layout.plot_bgcolor == "white"
+
+
+@pytest.mark.parametrize("vocabulary, nucleus", [(1000, 301), (40, 7)])
+def test_nucleus_marker_sits_inside_the_rank_axis(vocabulary, nucleus):
+    probs = np.sort(np.random.default_rng(0).dirichlet(np.ones(vocabulary)))[::-1]
+    fig = cumulative_curve(probs, 0.9, nucleus, "t", "s")
+    log_axis = fig.layout.xaxis.type == "log"
+    assert log_axis == (vocabulary > 50)
+    upper = math.log10(vocabulary) if log_axis else vocabulary  # annotations on a log axis are in log10 units
+    data_annotations = [a for a in fig.layout.annotations if a.xref in (None, "x")]
+    assert data_annotations and all(0 <= a.x <= upper for a in data_annotations)
+    assert any(a.text == str(nucleus) for a in data_annotations)

@@ -39,9 +39,13 @@ def cumulative_curve(sorted_probs: Sequence[float], top_p: float, nucleus_size: 
     ranks = np.arange(1, len(cumulative) + 1)
     fig = go.Figure(go.Scatter(x=ranks, y=cumulative, mode="lines+markers", line={"color": OKABE_ITO[4]},
                                hovertemplate="rank %{x}: %{y:.4f}<extra></extra>", name=axis[1]))
+    log_axis = len(ranks) > 50
     fig.add_hline(y=top_p, line={"color": OKABE_ITO[5], "dash": "dash"}, annotation_text=f"p = {top_p:g}")
-    fig.add_vline(x=nucleus_size, line={"color": OKABE_ITO[2], "dash": "dot"}, annotation_text=f"{nucleus_size}")
-    fig.update_xaxes(title=axis[0], type="log" if len(ranks) > 50 else "linear")
+    fig.add_vline(x=nucleus_size, line={"color": OKABE_ITO[2], "dash": "dot"})
+    # An annotation on a log axis is placed in log10 units (a shape is not): 301 would mean 10^301.
+    fig.add_annotation(x=math.log10(nucleus_size) if log_axis else nucleus_size, y=1, yref="y domain", yanchor="bottom",
+                       text=f"{nucleus_size}", showarrow=False, font={"color": OKABE_ITO[2]})
+    fig.update_xaxes(title=axis[0], type="log" if log_axis else "linear")
     fig.update_yaxes(title=axis[1], range=[0, 1.02])
     return finish(fig, title, summary, height=360)
 
