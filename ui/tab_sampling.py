@@ -77,11 +77,11 @@ def make_handlers(hub: ModelHub):
         sweep_rows = [process_logits(logits[None], SamplingConfig(temperature=T, repetition_penalty=config.repetition_penalty), seen).probs[0]
                       for T in SWEEP]
         top_tokens = stages["repetition_penalty"].topk(3).indices.tolist()
-        series = {t("smp.entropy", language): [float(entropy(p)) for p in sweep_rows]}
-        for token, piece in zip(top_tokens, loaded.tokenizer.pieces(top_tokens)):
-            series[f"p({piece.text!r})"] = [float(p[token]) for p in sweep_rows]
-        sweep = temperature_sweep(SWEEP, series, t("smp.fig.sweep", language), t("smp.fig.sweep_summary", language),
-                                  t("smp.temperature", language))
+        entropies = (t("smp.entropy", language), [float(entropy(p)) for p in sweep_rows])
+        probabilities = {f"p({piece.text!r})": [float(p[token]) for p in sweep_rows]
+                         for token, piece in zip(top_tokens, loaded.tokenizer.pieces(top_tokens))}
+        sweep = temperature_sweep(SWEEP, entropies, probabilities, t("smp.fig.sweep", language), t("smp.fig.sweep_summary", language),
+                                  (t("smp.temperature", language), t("smp.probability", language)))
         table = "".join(
             f"<tr><td>{t(f'stage.{name}', language)}</td><td>{f['kept']:,}</td><td>{f['entropy_nats']:.3f}</td>"
             f"<td>{f['effective_choices']:.1f}</td></tr>" for name, f in facts.items()

@@ -64,15 +64,25 @@ def draws_vs_distribution(tokens: Sequence[str], expected: Sequence[float], obse
     return finish(fig, title, summary, height=400)
 
 
-def temperature_sweep(temperatures: Sequence[float], series: Mapping[str, Sequence[float]], title: str, summary: str,
-                      x_title: str = "temperature") -> go.Figure:
-    """How entropy and the top tokens' probabilities move with temperature."""
-    fig = go.Figure()
-    for i, (name, values) in enumerate(series.items()):
-        fig.add_trace(go.Scatter(x=list(temperatures), y=list(values), mode="lines+markers", name=name,
-                                 line={"color": SERIES_COLOURS[i % len(SERIES_COLOURS)]}))
-    fig.update_xaxes(title=x_title)
-    fig.update_layout(legend={"orientation": "h", "y": -0.25})
+def temperature_sweep(temperatures: Sequence[float], entropy: tuple[str, Sequence[float]],
+                      probabilities: Mapping[str, Sequence[float]], title: str, summary: str,
+                      axis_titles: tuple[str, str] = ("temperature", "probability")) -> go.Figure:
+    """How entropy (left axis, nats) and the top tokens' probabilities (right axis, 0–1) move with temperature.
+
+    Two axes because the scales differ tenfold: on one axis the probabilities would lie flat.
+    """
+    name, values = entropy
+    fig = go.Figure(go.Scatter(x=list(temperatures), y=list(values), mode="lines+markers", name=name,
+                               line={"color": SERIES_COLOURS[0], "width": 3}))
+    for i, (token, probs) in enumerate(probabilities.items(), start=1):
+        fig.add_trace(go.Scatter(x=list(temperatures), y=list(probs), mode="lines+markers", name=token, yaxis="y2",
+                                 line={"color": SERIES_COLOURS[i % len(SERIES_COLOURS)], "dash": "dot"}))
+    fig.update_layout(
+        xaxis={"title": axis_titles[0]},
+        yaxis={"title": name, "rangemode": "tozero"},
+        yaxis2={"title": axis_titles[1], "overlaying": "y", "side": "right", "range": [0, 1.02], "showgrid": False},
+        legend={"orientation": "h", "y": -0.25},
+    )
     return finish(fig, title, summary, height=380)
 
 
