@@ -208,7 +208,7 @@ class _OutputLayer:
       than by the ``[vocab, n_embd]`` embedding (3.7 → 1.5 ms for the bundled model, 12.8 → 6.7 ms
       for GPT-2's 50 257 × 768), measured.
     - Identical rows are multiplied once. The bundled model's 31 320 unused ids share one row
-      (``model/train.py``'s vocabulary trick), so only 18 939 distinct rows are read and the
+      (``model/train.py``'s vocabulary trick), so only 18 938 distinct rows are read and the
       logits are gathered back to the full vocabulary: the same logits (bit for bit on this
       CPU, measured), 2.65x less memory traffic. A checkpoint without repeated rows (GPT-2) keeps every row.
     """
