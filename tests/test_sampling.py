@@ -115,3 +115,12 @@ def test_sample_is_seeded_and_per_row():
 def test_out_of_range_settings_raise_clear_errors(kwargs):
     with pytest.raises(ValueError, match="must"):
         SamplingConfig(**kwargs)
+
+
+def test_a_target_on_the_cdf_end_falls_back_to_the_last_possible_token():
+    from model.sampling import _invert_cdf
+
+    probs = torch.tensor([[0.2, 0.0, 0.8, 0.0, 0.0], [0.5, 0.5, 0.0, 0.0, 0.0]])
+    # u = 1 puts the target exactly on the CDF's end, as float rounding can; zero-probability tail ids must not win
+    assert _invert_cdf(probs, torch.tensor([[1.0], [1.0]]))[:, 0].tolist() == [2, 1]
+    assert _invert_cdf(probs, torch.tensor([[0.0], [0.7]]))[:, 0].tolist() == [0, 1]
