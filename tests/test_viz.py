@@ -50,7 +50,7 @@ def test_finish_adds_title_summary_and_the_light_template():
     fig = finish(go.Figure(go.Bar(x=[1], y=[2])), "Title <b>", "one line")
     assert fig.layout.title.text.startswith("Title &lt;b&gt;<br><sup>one line")
     assert fig.layout.meta["summary"] == "one line"
-    assert fig.layout.template.layout.plot_bgcolor == TEMPLATE.layout.plot_bgcolor == "white"
+    assert fig.layout.template.layout.plot_bgcolor == TEMPLATE["layout"]["plot_bgcolor"] == "white"
 
 
 @pytest.mark.parametrize("vocabulary, nucleus", [(1000, 301), (40, 7)])

@@ -15,11 +15,10 @@ _AXIS = {"gridcolor": "#EBF0F8", "linecolor": "#EBF0F8", "zerolinecolor": "#EBF0
          "ticks": "", "automargin": True, "title": {"standoff": 15}}
 # plotly_white's look for what these figures use. Naming "plotly_white" instead copies and
 # validates its defaults for every trace type: about 10 ms per figure, on every request.
-TEMPLATE = go.layout.Template(layout={
+TEMPLATE = {"layout": {
     "paper_bgcolor": "white", "plot_bgcolor": "white", "font": {"color": "#2a3f5f"}, "hovermode": "closest",
     "hoverlabel": {"align": "left"}, "colorway": SERIES_COLOURS, "xaxis": _AXIS, "yaxis": _AXIS,
-})
-_TEMPLATE_JSON = TEMPLATE.to_plotly_json()
+}}
 
 
 def subplots(
@@ -70,7 +69,7 @@ def finish(fig: go.Figure, title: str, summary: str, height: int = 420) -> go.Fi
         "height": height,
         "margin": {"l": 60, "r": 20, "t": 80, "b": 50},
         "font": {"family": "Noto Sans, Noto Sans CJK SC, Arial, sans-serif", "size": 13},
-        "template": _TEMPLATE_JSON,
+        "template": TEMPLATE,
         "meta": {"summary": summary},
     })
     return fig
