@@ -11,7 +11,10 @@ from .checkpoint import (
     load_from_hub,
     save_checkpoint,
 )
-from .generation import GenerationResult, GenerationStep, PaddingStrategy, fit_to_context, generate, prompt_layout, stream_generate
+from .generation import (
+    GenerationResult, GenerationStep, PaddingStrategy, fit_to_context, generate, generate_each_strategy, prompt_layout,
+    stream_generate,
+)
 from .gpt import GPT, GPTConfig, GPTOutput, KVCache, default_device
 from .masks import MaskKind, additive_mask, build_attention_mask, structural_mask
 from .padding import PaddingSide, pad_batch, positions_from_mask
@@ -23,7 +26,7 @@ __all__ = [
     "ModelUnavailableError", "bundled_model_available", "load_bundled", "load_checkpoint",
     "load_from_hub", "save_checkpoint",
     "GenerationResult", "GenerationStep", "PaddingStrategy", "fit_to_context", "generate",
-    "prompt_layout", "stream_generate",
+    "generate_each_strategy", "prompt_layout", "stream_generate",
     "MaskKind", "additive_mask", "build_attention_mask", "structural_mask",
     "PaddingSide", "pad_batch", "positions_from_mask",
     "SamplingConfig", "process_logits", "sample",

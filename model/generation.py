@@ -134,7 +134,6 @@ class GenerationResult:
     stopped_by_eos: list[bool] = field(default_factory=list)
 
 
-@torch.no_grad()
 def stream_generate(
     model: GPT,
     prompts: Sequence[Sequence[int]],
@@ -152,29 +151,53 @@ def stream_generate(
     Every row samples from its own ``torch.Generator`` seeded with ``seed``, so a prompt's tokens
     depend only on the prompt, the settings and the seed, not on its batchmates.
     """
-    strategy = PaddingStrategy(strategy)
     layout = prompt_layout(prompts, strategy, pad_id)
+    return _decode(model, [layout], [list(p) for p in prompts], max_new_tokens, sampling, seed, pad_id, eos_id,
+                   use_cache, keep_stages)
+
+
+@torch.no_grad()
+def _decode(
+    model: GPT,
+    layouts: Sequence[PromptLayout],
+    prompts: list[list[int]],
+    max_new_tokens: int,
+    sampling: SamplingConfig,
+    seed: int,
+    pad_id: int,
+    eos_id: int | None,
+    use_cache: bool,
+    keep_stages: bool,
+) -> Iterator[GenerationStep]:
+    """The decoding loop over the rows of ``layouts`` stacked into one batch (``prompts``: one per row).
+
+    The layouts share their grid width and either all or none is ``right-masked``; each row keeps
+    its own strategy's position rule. Rows never attend to each other, so stacking changes no row.
+    """
+    right_masked = layouts[0].strategy is PaddingStrategy.RIGHT_MASKED
     device = model.device
-    rows, width = layout.input_ids.shape
+    input_ids = torch.cat([layout.input_ids for layout in layouts])
+    rows, width = input_ids.shape
     check_room(width, max_new_tokens, model.config.n_positions)
     total = width + max_new_tokens
+    count_pads = torch.cat([
+        torch.full((len(layout.input_ids),), _RULES[layout.strategy].positions_count_pads) for layout in layouts
+    ]).to(device)[:, None]
 
     tokens = torch.full((rows, total), pad_id, dtype=torch.long, device=device)
-    tokens[:, :width] = layout.input_ids.to(device)
+    tokens[:, :width] = input_ids.to(device)
     mask = torch.ones((rows, total), dtype=torch.long, device=device)
-    mask[:, :width] = layout.attention_mask.to(device)
+    mask[:, :width] = torch.cat([layout.attention_mask for layout in layouts]).to(device)
     prompt_cells = torch.zeros((rows, total), dtype=torch.bool, device=device)
-    prompt_cells[:, :width] = layout.attention_mask.bool().to(device)
+    prompt_cells[:, :width] = mask[:, :width].bool()
 
     generators = [torch.Generator().manual_seed(seed) for _ in range(rows)]
-    seen = seen_tokens([list(p) for p in prompts], model.config.vocab_size, device)
+    seen = seen_tokens(prompts, model.config.vocab_size, device)
     cache = model.new_cache(rows, total) if use_cache else None
     emitted = [0] * rows
     done = [False] * rows
-    rules = _RULES[strategy]
-    right_masked = strategy is PaddingStrategy.RIGHT_MASKED
 
-    start = layout.first_pass_columns
+    start = layouts[0].first_pass_columns
     previous = 0
     for step, current in enumerate(range(start, total)):
         if all(done):
@@ -185,11 +208,8 @@ def stream_generate(
             attention_mask = None  # nothing but real tokens lies before ``current``
         else:
             attention_mask = mask[:, :current]
-            positions = (
-                torch.arange(current, device=device)[None].expand(rows, -1)
-                if rules.positions_count_pads
-                else positions_from_mask(attention_mask)
-            )[:, begin:]
+            counted = torch.arange(current, device=device)[None].expand(rows, -1)
+            positions = torch.where(count_pads, counted, positions_from_mask(attention_mask))[:, begin:]
         logits = model(
             tokens[:, begin:current],
             attention_mask=attention_mask,
@@ -237,14 +257,48 @@ def generate(
     keep_logits: bool = False,
 ) -> GenerationResult:
     """Run ``stream_generate`` to the end and collect each row's new tokens (and logits)."""
-    strategy = PaddingStrategy(strategy)
-    rows = len(prompts)
+    layout = prompt_layout(prompts, strategy, pad_id)
+    steps = _decode(model, [layout], [list(p) for p in prompts], max_new_tokens, sampling, seed, pad_id, eos_id,
+                    use_cache, keep_stages=False)
+    return _collect(steps, [layout], eos_id, keep_logits)[0]
+
+
+def generate_each_strategy(
+    model: GPT,
+    prompts: Sequence[Sequence[int]],
+    max_new_tokens: int,
+    strategies: Sequence[PaddingStrategy | str] = tuple(PaddingStrategy),
+    sampling: SamplingConfig = GREEDY,
+    seed: int = 0,
+    pad_id: int = 50256,
+    keep_logits: bool = False,
+) -> dict[PaddingStrategy, GenerationResult]:
+    """The same batch under each strategy, in as few forward passes as the strategies allow.
+
+    Every strategy but ``right-masked`` prefills the whole padded grid and then decodes one column
+    per step, so their batches are stacked into one (rows never see each other: each strategy's
+    rows are what its own run gives). ``right-masked`` starts at the shortest prompt and runs alone.
+    """
+    layouts = [prompt_layout(prompts, s, pad_id) for s in dict.fromkeys(PaddingStrategy(s) for s in strategies)]
+    groups = [[lay for lay in layouts if lay.strategy is not PaddingStrategy.RIGHT_MASKED],
+              [lay for lay in layouts if lay.strategy is PaddingStrategy.RIGHT_MASKED]]
+    results: dict[PaddingStrategy, GenerationResult] = {}
+    for group in filter(None, groups):
+        steps = _decode(model, group, [list(p) for p in prompts] * len(group), max_new_tokens, sampling, seed,
+                        pad_id, None, use_cache=True, keep_stages=False)
+        results.update(zip((lay.strategy for lay in group), _collect(steps, group, None, keep_logits)))
+    return {lay.strategy: results[lay.strategy] for lay in layouts}
+
+
+def _collect(
+    steps: Iterator[GenerationStep], layouts: Sequence[PromptLayout], eos_id: int | None, keep_logits: bool
+) -> list[GenerationResult]:
+    """Gather a stacked run's steps into one ``GenerationResult`` per layout."""
+    rows = sum(len(layout.input_ids) for layout in layouts)
     new_tokens: list[list[int]] = [[] for _ in range(rows)]
     logprobs: list[list[float]] = [[] for _ in range(rows)]
     logits: list[list[torch.Tensor]] = [[] for _ in range(rows)]
-    for step in stream_generate(
-        model, prompts, max_new_tokens, sampling, strategy, seed, pad_id, eos_id, use_cache
-    ):
+    for step in steps:
         for r, token in enumerate(step.tokens):
             if token is None:
                 continue
@@ -252,10 +306,15 @@ def generate(
             logprobs[r].append(step.logprobs[r])
             if keep_logits:
                 logits[r].append(step.logits[r].cpu())
-    return GenerationResult(
-        layout=prompt_layout(prompts, strategy, pad_id),
-        new_tokens=new_tokens,
-        logprobs=logprobs,
-        step_logits=[torch.stack(row) if row else torch.empty(0) for row in logits] if keep_logits else [],
-        stopped_by_eos=[eos_id is not None and bool(row) and row[-1] == eos_id for row in new_tokens],
-    )
+    results, first = [], 0
+    for layout in layouts:
+        part = slice(first, first + len(layout.input_ids))
+        first = part.stop
+        results.append(GenerationResult(
+            layout=layout,
+            new_tokens=new_tokens[part],
+            logprobs=logprobs[part],
+            step_logits=[torch.stack(row) if row else torch.empty(0) for row in logits[part]] if keep_logits else [],
+            stopped_by_eos=[eos_id is not None and bool(row) and row[-1] == eos_id for row in new_tokens[part]],
+        ))
+    return results

@@ -3,7 +3,9 @@
 import pytest
 import torch
 
-from model import PaddingStrategy, SamplingConfig, fit_to_context, generate, prompt_layout, stream_generate
+from model import (
+    PaddingStrategy, SamplingConfig, fit_to_context, generate, generate_each_strategy, prompt_layout, stream_generate,
+)
 
 from .conftest import devices, random_gpt
 
@@ -71,6 +73,20 @@ def test_cache_and_no_cache_give_identical_tokens(model, strategy):
     cached = generate(model, PROMPTS, 12, SAMPLED, strategy=strategy, seed=3)
     uncached = generate(model, PROMPTS, 12, SAMPLED, strategy=strategy, seed=3, use_cache=False)
     assert cached.new_tokens == uncached.new_tokens
+
+
+@pytest.mark.parametrize("sampling", [SamplingConfig(temperature=0.0), SAMPLED], ids=["greedy", "sampled"])
+def test_strategies_stacked_in_one_batch_equal_their_own_runs(model, sampling):
+    stacked = generate_each_strategy(model, PROMPTS, 12, sampling=sampling, seed=5, keep_logits=True)
+    assert list(stacked) == list(PaddingStrategy)
+    for strategy, result in stacked.items():
+        own = generate(model, PROMPTS, 12, sampling, strategy=strategy, seed=5, keep_logits=True)
+        assert result.new_tokens == own.new_tokens, strategy
+        assert result.layout.strategy is strategy and torch.equal(result.layout.position_ids, own.layout.position_ids)
+        for mine, theirs in zip(result.step_logits, own.step_logits):
+            assert (mine - theirs).abs().max() < 1e-4
+    # The stacked run really mixes position rules: without them the shifted rows would agree.
+    assert stacked[PaddingStrategy.LEFT].new_tokens != stacked[PaddingStrategy.LEFT_NO_POSITION_IDS].new_tokens
 
 
 def test_layouts_show_the_padding():

@@ -7,7 +7,7 @@ import html
 import gradio as gr
 import torch
 
-from model import PaddingStrategy, fit_to_context, generate
+from model import PaddingStrategy, fit_to_context, generate, generate_each_strategy
 from viz.attention import prediction_bars
 from viz.padding import layout_grids
 
@@ -56,7 +56,7 @@ def make_padding_handler(hub: ModelHub):
         row_shown = number(row_shown, t("pad.row", language), 0, len(prompts) - 1, integer=True, language=language)
 
         alone = [generate(model, [p], max_new, pad_id=pad_id, keep_logits=True) for p in prompts]
-        results = {s: generate(model, prompts, max_new, strategy=s, pad_id=pad_id, keep_logits=True) for s in STRATEGIES}
+        results = {s.value: r for s, r in generate_each_strategy(model, prompts, max_new, STRATEGIES, pad_id=pad_id, keep_logits=True).items()}
 
         summary: dict[str, list[dict]] = {}
         cells = []
