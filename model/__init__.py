@@ -11,6 +11,7 @@ from .checkpoint import (
     load_from_hub,
     save_checkpoint,
 )
+from .comparison import RowComparison, StrategyComparison, compare_strategies
 from .generation import (
     GenerationResult, GenerationStep, PaddingStrategy, fit_to_context, generate, generate_each_strategy, prompt_layout,
     stream_generate,
@@ -26,7 +27,7 @@ __all__ = [
     "ModelUnavailableError", "bundled_model_available", "load_bundled", "load_checkpoint",
     "load_from_hub", "save_checkpoint",
     "GenerationResult", "GenerationStep", "PaddingStrategy", "fit_to_context", "generate",
-    "generate_each_strategy", "prompt_layout", "stream_generate",
+    "generate_each_strategy", "prompt_layout", "RowComparison", "StrategyComparison", "compare_strategies", "stream_generate",
     "MaskKind", "additive_mask", "build_attention_mask", "structural_mask",
     "PaddingSide", "pad_batch", "positions_from_mask",
     "SamplingConfig", "process_logits", "sample",

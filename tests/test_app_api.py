@@ -109,3 +109,25 @@ def test_hub_serves_gpt2_from_a_local_folder(tiny_checkpoint):
     assert loaded.describe()["layers"] == 2 and hub.get("gpt2") is loaded  # loaded once
     with pytest.raises(ValueError, match="unknown model"):
         hub.get("../../etc/passwd")
+
+
+def test_padding_lab_redraws_a_repeated_batch_without_running_the_model(monkeypatch):
+    from ui.hub import ModelHub
+    from ui.tab_padding import make_padding_handler
+
+    hub = ModelHub()
+    handler = make_padding_handler(hub)
+    model = hub.get("bundled").model
+    calls = []
+    monkeypatch.setattr(type(model), "forward", lambda self, *a, _real=type(model).forward, **k: calls.append(1) or _real(self, *a, **k))
+    prompts = "ROMEO:\nJULIET:\nWherefore art thou"
+    naive_grids, table, naive_bars, summary = handler("bundled", prompts, 5, "right-naive", 1, "en")
+    runs = len(calls)
+    assert runs > 0
+    left_grids, again, left_bars, same = handler("bundled", prompts, 5, "left", 2, "en")
+    assert len(calls) == runs, "same prompts and length: nothing is run again"
+    assert again == table and same == summary
+    assert left_grids.layout.title.text != naive_grids.layout.title.text
+    assert left_bars.layout.title.text != naive_bars.layout.title.text
+    handler("bundled", prompts, 6, "left", 2, "en")
+    assert len(calls) > runs, "another length is another run"

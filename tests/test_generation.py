@@ -143,3 +143,29 @@ def test_matches_transformers_generate_with_left_padding(tiny_checkpoint, hf_ref
         with torch.no_grad():
             single = hf_reference.generate(torch.tensor([prompt]), max_new_tokens=12, do_sample=False, pad_token_id=50256, eos_token_id=None)
         assert single[0, len(prompt) :].tolist() == row
+
+
+def test_first_divergence():
+    from model.comparison import first_divergence
+
+    assert first_divergence([1, 2, 3], [1, 2, 3]) is None
+    assert first_divergence([1, 5, 3], [1, 2, 3]) == 1
+    assert first_divergence([1, 2], [1, 2, 3]) == 2  # stopped early: differs where it ends
+
+
+def test_compare_strategies_against_runs_alone(model):
+    from model import compare_strategies
+    from model.comparison import ALONE
+
+    comparison = compare_strategies(model, PROMPTS, 12, pad_id=50256, top=5)
+    assert comparison.alone == alone(model)
+    assert all(row.matches_alone and row.max_abs_dlogit < 1e-4 for row in comparison.rows[PaddingStrategy.LEFT])
+    assert all(row.matches_alone for row in comparison.rows[PaddingStrategy.RIGHT_MASKED])
+    naive = comparison.rows[PaddingStrategy.RIGHT_NAIVE]
+    assert naive[0].matches_alone and not naive[1].matches_alone and naive[1].tokens != comparison.alone[1]
+    assert naive[1].tokens == generate(model, PROMPTS, 12, strategy="right-naive").new_tokens[1]
+    # The first step's top tokens are the real distribution's: the alone run's argmax leads.
+    for r, tokens in enumerate(comparison.alone):
+        top = comparison.first_step[(ALONE, r)]
+        assert top.ids[0] == tokens[0] and len(top.ids) == 5 and top.probs == sorted(top.probs, reverse=True)
+    assert comparison.first_step_dlogit[("right-naive", 1)] > 1e-2 > comparison.first_step_dlogit[("left", 1)]

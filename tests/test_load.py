@@ -37,9 +37,10 @@ def test_thirty_two_clients_five_requests_each(launched):
 
 def test_a_full_queue_answers_busy_clearly(launched):
     base_url = launched(max_size=1, default_concurrency_limit=1)
-    slow = ["bundled", "To be, or not to be\nRomeo:\nWhat light", 32, "left", 1, "en"]
+    # Each call its own batch: the lab remembers a batch it has run, and these must all run.
+    slow = [["bundled", f"To be, or not to be {i}\nRomeo:\nWhat light", 32, "left", 1, "en"] for i in range(12)]
     with httpx.Client(timeout=120) as client, ThreadPoolExecutor(12) as pool:
-        answers = list(pool.map(lambda _: call(client, base_url, "padding_lab", slow), range(12)))
+        answers = list(pool.map(lambda data: call(client, base_url, "padding_lab", data), slow))
     kinds = [a.kind for a in answers]
     assert "complete" in kinds
     busy = [a for a in answers if a.kind != "complete"]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import html
 
 import gradio as gr
 import torch
 
-from model import PaddingStrategy, fit_to_context, generate, generate_each_strategy
+from model import GPT, PaddingStrategy, StrategyComparison, compare_strategies, fit_to_context
+from model.comparison import ALONE
 from viz.attention import prediction_bars
 from viz.padding import layout_grids
 
@@ -18,6 +20,7 @@ from .hub import ModelHub
 STRATEGIES = [s.value for s in PaddingStrategy]
 EXAMPLE_PROMPTS = "To be, or not to be, that is the question:\nRomeo:\nWhat light through yonder window"
 TOP = 8
+COMPARISONS_KEPT = 64  # each holds token ids and a few numbers per row: a few kB
 
 
 def _prompts(text: str, language: str, loaded, max_new: int) -> tuple[list[list[int]], list[str]]:
@@ -37,11 +40,13 @@ def _prompts(text: str, language: str, loaded, max_new: int) -> tuple[list[list[
     return prompts, notes
 
 
-def _first_divergence(a: list[int], b: list[int]) -> int | None:
-    return next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), None if len(a) == len(b) else min(len(a), len(b)))
-
-
 def make_padding_handler(hub: ModelHub):
+    @functools.lru_cache(maxsize=COMPARISONS_KEPT)
+    def compared(model: GPT, prompts: tuple[tuple[int, ...], ...], max_new: int, pad_id: int) -> StrategyComparison:
+        """Greedy runs are a function of their inputs: a class clicking the same example runs it once,
+        and choosing another strategy or row to show redraws without running the model again."""
+        return compare_strategies(model, prompts, max_new, pad_id, STRATEGIES, top=TOP)
+
     @friendly
     @on_gpu
     @torch.no_grad()
@@ -49,61 +54,52 @@ def make_padding_handler(hub: ModelHub):
         """Generate the batch under every strategy and compare each row with the prompt run alone."""
         language = normalise_language(language)
         loaded = hub.get(model_name)
-        model, tokenizer, pad_id = loaded.model, loaded.tokenizer, loaded.tokenizer.eot_id
+        tokenizer = loaded.tokenizer
         max_new = number(max_new_tokens, t("pad.max_new", language), 1, 32, integer=True, language=language)
-        choice(strategy_shown, t("pad.strategy", language), STRATEGIES, language)
+        shown = PaddingStrategy(choice(strategy_shown, t("pad.strategy", language), STRATEGIES, language))
         prompts, notes = _prompts(prompts_text, language, loaded, max_new)
         row_shown = number(row_shown, t("pad.row", language), 0, len(prompts) - 1, integer=True, language=language)
+        comparison = compared(loaded.model, tuple(map(tuple, prompts)), max_new, tokenizer.eot_id)
 
-        alone = [generate(model, [p], max_new, pad_id=pad_id, keep_logits=True) for p in prompts]
-        results = {s.value: r for s, r in generate_each_strategy(model, prompts, max_new, STRATEGIES, pad_id=pad_id, keep_logits=True).items()}
-
-        summary: dict[str, list[dict]] = {}
-        cells = []
-        for strategy, result in results.items():
-            summary[strategy] = []
-            for r, (tokens, reference) in enumerate(zip(result.new_tokens, alone)):
-                diverge = _first_divergence(tokens, reference.new_tokens[0])
-                compared = len(tokens) if diverge is None else diverge + 1  # same history up to here
-                delta = float((result.step_logits[r][:compared] - reference.step_logits[0][:compared]).abs().max())
-                summary[strategy].append({"row": r, "matches_alone": diverge is None, "first_divergence": diverge,
-                                          "max_abs_dlogit": delta})
-                cells.append((strategy, r, tokens, diverge, delta))
-
-        table = "".join(f'<p class="ntl-note">ⓘ {html.escape(note)}</p>' for note in notes) + _results_table(cells, tokenizer, language)
-        layout = results[strategy_shown].layout
+        summary = {strategy.value: [{"row": c.row, "matches_alone": c.matches_alone, "first_divergence": c.first_divergence,
+                                     "max_abs_dlogit": c.max_abs_dlogit} for c in rows]
+                   for strategy, rows in comparison.rows.items()}
+        notes_html = "".join(f'<p class="ntl-note">ⓘ {html.escape(note)}</p>' for note in notes)
+        table = notes_html + _results_table(comparison, tokenizer, language)
+        layout = comparison.layouts[shown]
         grid_text = [[p.text if real else "⟨pad⟩" for p, real in zip(tokenizer.pieces(row.tolist()), reals.tolist())]
                      for row, reals in zip(layout.input_ids, layout.real_tokens)]
         grids = layout_grids(
             grid_text, layout.attention_mask.numpy(), layout.position_ids.numpy(),
-            (t("pad.grid.tokens", language), t("pad.grid.mask_llama" if strategy_shown == "right-masked" else "pad.grid.mask", language),
+            (t("pad.grid.tokens", language), t("pad.grid.mask_llama" if shown is PaddingStrategy.RIGHT_MASKED else "pad.grid.mask", language),
              t("pad.grid.positions", language)),
-            t("pad.fig.layout", language).format(strategy=strategy_shown), t(f"pad.explain.{strategy_shown}", language),
+            t("pad.fig.layout", language).format(strategy=shown.value), t(f"pad.explain.{shown.value}", language),
         )
-        first = results[strategy_shown].step_logits[row_shown][0]
-        reference_first = alone[row_shown].step_logits[0][0]
-        top = lambda logits: ([p.text for p in tokenizer.pieces(torch.softmax(logits, -1).topk(TOP).indices.tolist())],  # noqa: E731
-                              torch.softmax(logits, -1).topk(TOP).values.tolist())
+        bar_text = lambda top: ([p.text for p in tokenizer.pieces(top.ids)], top.probs)  # noqa: E731
         bars = prediction_bars(
-            {t("pad.alone", language): top(reference_first), strategy_shown: top(first)},
+            {t("pad.alone", language): bar_text(comparison.first_step[(ALONE, row_shown)]),
+             shown.value: bar_text(comparison.first_step[(shown.value, row_shown)])},
             t("pad.fig.first", language).format(row=row_shown),
-            t("pad.fig.first_summary", language).format(delta=float((first - reference_first).abs().max())),
+            t("pad.fig.first_summary", language).format(delta=comparison.first_step_dlogit[(shown.value, row_shown)]),
         )
         return grids, table, bars, summary
 
     return padding_lab
 
 
-def _results_table(cells, tokenizer, language: str) -> str:
+def _results_table(comparison: StrategyComparison, tokenizer, language: str) -> str:
     header = "".join(f"<th>{t(k, language)}</th>" for k in ("pad.h.strategy", "pad.h.row", "pad.h.continuation", "pad.h.alone", "pad.h.dlogit"))
     rows = []
-    for strategy, r, tokens, diverge, delta in cells:
-        pieces = [html.escape(p.text) for p in tokenizer.pieces(tokens)]
-        if diverge is not None and diverge < len(pieces):
-            pieces[diverge] = f'<span class="ntl-diverge" title="{t("pad.first_diverge", language)}">{pieces[diverge]}</span>'
-        verdict = (f'<span class="ntl-match">✓ {t("pad.match", language)}</span>' if diverge is None
-                   else f'✗ {t("pad.differs_at", language).format(i=diverge)}')
-        rows.append(f"<tr><td>{strategy}</td><td>#{r}</td><td>{''.join(pieces)}</td><td>{verdict}</td><td>{delta:.2e}</td></tr>")
+    for strategy, compared_rows in comparison.rows.items():
+        for c in compared_rows:
+            pieces = [html.escape(p.text) for p in tokenizer.pieces(c.tokens)]
+            if c.first_divergence is not None and c.first_divergence < len(pieces):
+                pieces[c.first_divergence] = (f'<span class="ntl-diverge" title="{t("pad.first_diverge", language)}">'
+                                              f'{pieces[c.first_divergence]}</span>')
+            verdict = (f'<span class="ntl-match">✓ {t("pad.match", language)}</span>' if c.matches_alone
+                       else f'✗ {t("pad.differs_at", language).format(i=c.first_divergence)}')
+            rows.append(f"<tr><td>{strategy.value}</td><td>#{c.row}</td><td>{''.join(pieces)}</td><td>{verdict}</td>"
+                        f"<td>{c.max_abs_dlogit:.2e}</td></tr>")
     return f'<table class="ntl-table"><thead><tr>{header}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 

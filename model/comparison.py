@@ -1,0 +1,95 @@
+"""One batch under every padding strategy, each row compared with its prompt run alone.
+
+These are the Padding lab's facts. They are kept small (token ids, a few numbers per row, the
+top of each first-step distribution) so a page can keep many of them and redraw its figures
+without running the model again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import torch
+
+from .generation import PaddingStrategy, PromptLayout, generate, generate_each_strategy
+from .gpt import GPT
+
+ALONE = "alone"
+
+
+@dataclass(frozen=True)
+class RowComparison:
+    """One row of one strategy's batch against the same prompt generated alone (batch of one)."""
+
+    strategy: PaddingStrategy
+    row: int
+    tokens: list[int]
+    first_divergence: int | None  # index of the first new token that differs; None if all match
+    max_abs_dlogit: float  # largest logit difference over the steps whose histories agree
+
+    @property
+    def matches_alone(self) -> bool:
+        return self.first_divergence is None
+
+
+@dataclass(frozen=True)
+class TopTokens:
+    ids: list[int]
+    probs: list[float]
+
+
+@dataclass(frozen=True)
+class StrategyComparison:
+    alone: list[list[int]]  # each prompt's greedy continuation, generated alone
+    rows: dict[PaddingStrategy, list[RowComparison]]
+    layouts: dict[PaddingStrategy, PromptLayout]
+    first_step: dict[tuple[str, int], TopTokens]  # (strategy value or ALONE, row) → top of step 1
+    first_step_dlogit: dict[tuple[str, int], float]  # (strategy value, row) → max |Δ logit| at step 1
+
+
+def first_divergence(tokens: Sequence[int], reference: Sequence[int]) -> int | None:
+    """Index of the first position where the two differ (a shorter list differs where it ends)."""
+    different = next((i for i, (a, b) in enumerate(zip(tokens, reference)) if a != b), None)
+    if different is None and len(tokens) != len(reference):
+        return min(len(tokens), len(reference))
+    return different
+
+
+def _top(logits: torch.Tensor, top: int) -> TopTokens:
+    probs, ids = torch.softmax(logits.float(), -1).topk(top)
+    return TopTokens(ids.tolist(), probs.tolist())
+
+
+@torch.no_grad()
+def compare_strategies(
+    model: GPT,
+    prompts: Sequence[Sequence[int]],
+    max_new_tokens: int,
+    pad_id: int,
+    strategies: Sequence[PaddingStrategy | str] = tuple(PaddingStrategy),
+    top: int = 8,
+) -> StrategyComparison:
+    """Greedy generation of the batch under each strategy and of each prompt alone, compared."""
+    alone = [generate(model, [p], max_new_tokens, pad_id=pad_id, keep_logits=True) for p in prompts]
+    batched = generate_each_strategy(model, prompts, max_new_tokens, strategies, pad_id=pad_id, keep_logits=True)
+    rows: dict[PaddingStrategy, list[RowComparison]] = {}
+    first_step = {(ALONE, r): _top(result.step_logits[0][0], top) for r, result in enumerate(alone)}
+    first_step_dlogit = {}
+    for strategy, result in batched.items():
+        rows[strategy] = []
+        for r, (tokens, logits) in enumerate(zip(result.new_tokens, result.step_logits)):
+            reference = alone[r]
+            diverge = first_divergence(tokens, reference.new_tokens[0])
+            same_history = len(tokens) if diverge is None else diverge + 1
+            delta = float((logits[:same_history] - reference.step_logits[0][:same_history]).abs().max())
+            rows[strategy].append(RowComparison(strategy, r, tokens, diverge, delta))
+            first_step[(strategy.value, r)] = _top(logits[0], top)
+            first_step_dlogit[(strategy.value, r)] = float((logits[0] - reference.step_logits[0][0]).abs().max())
+    return StrategyComparison(
+        alone=[result.new_tokens[0] for result in alone],
+        rows=rows,
+        layouts={strategy: result.layout for strategy, result in batched.items()},
+        first_step=first_step,
+        first_step_dlogit=first_step_dlogit,
+    )
