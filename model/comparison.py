@@ -7,12 +7,14 @@ without running the model again.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Sequence
 
 import torch
 
-from .generation import PaddingStrategy, PromptLayout, generate, generate_each_strategy
+from .generation import GenerationResult, PaddingStrategy, PromptLayout, generate, generate_each_strategy
 from .gpt import GPT
 
 ALONE = "alone"
@@ -61,7 +63,6 @@ def _top(logits: torch.Tensor, top: int) -> TopTokens:
     return TopTokens(ids.tolist(), probs.tolist())
 
 
-@torch.no_grad()
 def compare_strategies(
     model: GPT,
     prompts: Sequence[Sequence[int]],
@@ -69,10 +70,27 @@ def compare_strategies(
     pad_id: int,
     strategies: Sequence[PaddingStrategy | str] = tuple(PaddingStrategy),
     top: int = 8,
+    workers: int = 1,
 ) -> StrategyComparison:
-    """Greedy generation of the batch under each strategy and of each prompt alone, compared."""
-    alone = [generate(model, [p], max_new_tokens, pad_id=pad_id, keep_logits=True) for p in prompts]
-    batched = generate_each_strategy(model, prompts, max_new_tokens, strategies, pad_id=pad_id, keep_logits=True)
+    """Greedy generation of the batch under each strategy and of each prompt alone, compared.
+
+    The runs are independent, so ``workers`` > 1 runs them on that many threads: on a CPU whose
+    ops each use one thread, a second core otherwise idle takes half the work.
+    """
+    strategies = list(dict.fromkeys(PaddingStrategy(s) for s in strategies))
+    stacked = [s for s in strategies if s is not PaddingStrategy.RIGHT_MASKED]
+    # Longest jobs first, so the single-row runs fill in around them.
+    jobs = [partial(generate_each_strategy, model, prompts, max_new_tokens, group, pad_id=pad_id, keep_logits=True)
+            for group in (stacked, [s for s in strategies if s not in stacked]) if group]
+    jobs += [partial(generate, model, [p], max_new_tokens, pad_id=pad_id, keep_logits=True) for p in prompts]
+    if workers > 1:
+        with ThreadPoolExecutor(workers) as pool:
+            done = [future.result() for future in [pool.submit(job) for job in jobs]]
+    else:
+        done = [job() for job in jobs]
+    alone: list[GenerationResult] = done[-len(prompts):]
+    batched = {s: result for part in done[:-len(prompts)] for s, result in part.items()}
+    batched = {s: batched[s] for s in strategies}
     rows: dict[PaddingStrategy, list[RowComparison]] = {}
     first_step = {(ALONE, r): _top(result.step_logits[0][0], top) for r, result in enumerate(alone)}
     first_step_dlogit = {}

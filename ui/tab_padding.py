@@ -45,7 +45,10 @@ def make_padding_handler(hub: ModelHub):
     def compared(model: GPT, prompts: tuple[tuple[int, ...], ...], max_new: int, pad_id: int) -> StrategyComparison:
         """Greedy runs are a function of their inputs: a class clicking the same example runs it once,
         and choosing another strategy or row to show redraws without running the model again."""
-        return compare_strategies(model, prompts, max_new, pad_id, STRATEGIES, top=TOP)
+        # On the CPU each op runs on one thread (app.py); two workers put the lab's independent runs
+        # on both cores of a small box. A GPU runs them one after another.
+        return compare_strategies(model, prompts, max_new, pad_id, STRATEGIES, top=TOP,
+                                  workers=2 if model.device.type == "cpu" else 1)
 
     @friendly
     @on_gpu
