@@ -32,7 +32,7 @@ from model.train import (
 )
 
 # The shipped checkpoint: change these together with assets/bundled-model (and say why in git).
-BUNDLED_SHA256 = "3af611855d565205221bb89ed9d7c8ba1d3d926b100938d2a2ecc99b5162c526"
+BUNDLED_SHA256 = "432b10717f08c1a1895ec4a9d3561970817ea22f4887fc8625bf12b0aabd0bc6"
 BUNDLED_SHAPE = {"n_layer": 6, "n_embd": 192, "n_head": 6, "n_positions": 256, "vocab_size": 50257}
 
 SONNET_18 = """Shall I compare thee to a summer's day?
@@ -232,6 +232,20 @@ def test_bundled_checkpoint_is_the_recorded_one():
     assert set(report["corpus"]["held_out_works"]) == set(VALIDATION_WORKS)
     assert set(report["final"]["val_per_channel"]) == set(GENRES)
     assert (BUNDLED_MODEL_DIR / "ATTRIBUTION.md").is_file()
+
+
+def test_readme_and_model_card_describe_the_shipped_run():
+    report = json.loads((BUNDLED_MODEL_DIR / "training_report.json").read_text())
+    readme = (BUNDLED_MODEL_DIR.parent.parent / "README.md").read_text()
+    card = (BUNDLED_MODEL_DIR / "MODEL_CARD.md").read_text()
+    final = report["final"]
+    for text in (readme, card):
+        assert report["command"] in text
+        assert f"{final['val_loss']:.2f}" in text
+    assert BUNDLED_SHA256 in card and f"{final['val_loss']:.3f}" in card and f"{final['train_loss']:.3f}" in card
+    assert f"{final['train_loss']:.2f}" in readme
+    for channel, loss in final["val_per_channel"].items():
+        assert f"{loss:.2f}" in readme and f"{loss:.3f}" in card, channel
 
 
 @needs_bundled
