@@ -97,10 +97,12 @@ def test_context_overflow_is_a_clear_error():
         model(torch.zeros(1, 129, dtype=torch.long))
 
 
-def test_tied_embeddings():
+@pytest.mark.parametrize("rows", [1, 3, 8, 12, 40])  # each of the output layer's layouts
+def test_tied_embeddings(rows):
     model = random_gpt()
-    hidden = torch.randn(1, 1, 64)
-    assert torch.allclose(model.unembed(hidden), model.ln_f(hidden) @ model.wte.weight.T, atol=1e-5)
+    hidden = torch.randn(rows, 1, 64)
+    with torch.no_grad():
+        assert torch.allclose(model.unembed(hidden), model.ln_f(hidden) @ model.wte.weight.T, atol=1e-5)
     assert isinstance(model, GPT) and not any("lm_head" in n for n, _ in model.named_parameters())
 
 
