@@ -110,6 +110,15 @@ def test_space_files_match_pyproject():
         assert meta.get(key)
 
 
+def test_readme_python_api_runs_as_written(capsys):
+    readme = (ROOT / "README.md").read_text()
+    snippet = readme.split("## Python API")[1].split("```python\n")[1].split("```")[0]
+    namespace: dict = {}
+    exec(compile(snippet, "README.md", "exec"), namespace)
+    assert [row.matches_alone for row in namespace["comparison"].rows["right-naive"]] == [True, False]
+    assert namespace["out"].logits.shape[-1] == 50257
+
+
 def test_server_binds_loopback_by_default():
     import app
 
