@@ -53,9 +53,9 @@ def heads_grid(weights: np.ndarray, labels: Sequence[str], title: str, summary: 
         [[go.Heatmap(z=weights[h], x=names, y=names, colorscale=HEATMAP_SCALE, zmin=0, zmax=1,
                      showscale=h == 0, hovertemplate=f"{head_label} {h}<br>" + _HOVER)] for h in range(heads)],
         columns, [f"{head_label} {h}" for h in range(heads)], horizontal_spacing=0.03, vertical_spacing=0.08,
+        x_axis={"showticklabels": False, "type": "category"},
+        y_axis={"autorange": "reversed", "showticklabels": False, "type": "category"},
     )
-    fig.update_yaxes(autorange="reversed", showticklabels=False, type="category")
-    fig.update_xaxes(showticklabels=False, type="category")
     return finish(fig, title, summary, height=260 * rows + 100)
 
 
@@ -81,21 +81,20 @@ def mask_gallery(masks: Mapping[str, np.ndarray], title: str, summary: str) -> g
         [[go.Heatmap(z=masks[name].astype(int), colorscale=MASK_SCALE, zmin=0, zmax=1, showscale=False, xgap=1, ygap=1,
                      hovertemplate=f"{name}<br>query %{{y}} key %{{x}}: %{{z}}<extra></extra>")] for name in names],
         columns, names, horizontal_spacing=0.05, vertical_spacing=0.12,
+        x_axis={"showticklabels": False}, y_axis={"autorange": "reversed", "showticklabels": False},
     )
-    fig.update_yaxes(autorange="reversed", showticklabels=False)
-    fig.update_xaxes(showticklabels=False)
     return finish(fig, title, summary, height=250 * rows + 100)
 
 
 def prediction_bars(predictions: Mapping[str, tuple[Sequence[str], Sequence[float]]], title: str, summary: str) -> go.Figure:
     """Top next-token probabilities under several conditions, one horizontal bar group each."""
+    top = max((max(probs, default=0.0) for _, probs in predictions.values()), default=0.0)
     fig = subplots(
         [[go.Bar(x=list(probs), y=unique_labels(list(tokens)), orientation="h", marker_color=SERIES_COLOURS[i % len(SERIES_COLOURS)],
                  name=name, hovertemplate="%{y}: %{x:.4f}<extra></extra>")]
          for i, (name, (tokens, probs)) in enumerate(predictions.items())],
         len(predictions), list(predictions), horizontal_spacing=0.12,
+        x_axis={"range": [0, min(1.0, top * 1.15) or 1.0], "title": {"text": "p"}},
+        y_axis={"autorange": "reversed", "type": "category"},
     )
-    fig.update_yaxes(autorange="reversed", type="category")
-    top = max((max(probs, default=0.0) for _, probs in predictions.values()), default=0.0)
-    fig.update_xaxes(range=[0, min(1.0, top * 1.15) or 1.0], title="p")
     return finish(fig, title, summary, height=380)

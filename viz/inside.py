@@ -160,13 +160,11 @@ def cache_timing(
                      marker={"symbol": "circle" if i == 0 else "diamond", "size": 5})
           for i, (name, values) in enumerate(zip(names, pair))]
          for column, pair in enumerate(panels)],
-        3, list(panel_titles), horizontal_spacing=0.08,
+        3, list(panel_titles), horizontal_spacing=0.08, x_axis={"title": {"text": step_title}}, y_axis={"rangemode": "tozero"},
     )
     for axis in ("", "2", "3"):  # the shown step, marked on every panel
         fig.add_shape(type="line", x0=current, x1=current, xref=f"x{axis}", y0=0, y1=1, yref=f"y{axis} domain",
                       line={"color": "#999999", "dash": "dot"})
-    fig.update_xaxes(title=step_title)
-    fig.update_yaxes(rangemode="tozero")
     fig.update_layout(legend={"orientation": "h", "y": -0.25})
     return finish(fig, title, summary, height=400)
 
@@ -226,9 +224,8 @@ def decoding_bars(
         right.append(go.Bar(x=list(strategies), y=list(repeated), name=name, legendgroup=name, showlegend=False,
                             marker_color=colour, marker_pattern=pattern,
                             hovertemplate="%{x}: %{y:.0%}<extra>" + html.escape(name) + "</extra>"))
-    fig = subplots([left, right], 2, list(panel_titles), horizontal_spacing=0.1)
+    fig = subplots([left, right], 2, list(panel_titles), horizontal_spacing=0.1, x_axis={"tickangle": -30})
     fig.update_layout(barmode="group", yaxis2={"tickformat": ".0%", "range": [0, 1]})
-    fig.update_xaxes(tickangle=-30)
     finish(fig, title, summary, height=460)
     # Below the rotated strategy names, with room for them.
     fig.update_layout(legend={"orientation": "h", "y": -0.5}, margin={"b": 140})

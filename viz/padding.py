@@ -29,7 +29,7 @@ def layout_grids(
                     showscale=False, xgap=2, ygap=2, hovertemplate="row %{y}, column %{x}: mask %{z}<extra></extra>")],
         [go.Heatmap(z=position_ids, text=position_ids, texttemplate="%{text}", colorscale=HEATMAP_SCALE, showscale=False,
                     xgap=2, ygap=2, hovertemplate="row %{y}, column %{x}: position %{z}<extra></extra>")],
-    ], 3, titles, horizontal_spacing=0.04, column_widths=[0.5, 0.25, 0.25])
-    fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=list(range(rows)), ticktext=[f"#{r}" for r in range(rows)])
-    fig.update_xaxes(tickmode="array", tickvals=list(range(columns)))
+    ], 3, titles, horizontal_spacing=0.04, column_widths=[0.5, 0.25, 0.25],
+        x_axis={"tickmode": "array", "tickvals": list(range(columns))},
+        y_axis={"autorange": "reversed", "tickmode": "array", "tickvals": list(range(rows)), "ticktext": [f"#{r}" for r in range(rows)]})
     return finish(fig, title, summary, height=140 + 48 * rows)

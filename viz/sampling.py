@@ -20,15 +20,15 @@ def stage_bars(
     names = list(stages)
     columns = 3
     rows = math.ceil(len(names) / columns)
+    top = max((max(probs, default=0.0) for _, probs, _ in stages.values()), default=0.0)
     fig = subplots(
         [[go.Bar(x=list(probs), y=unique_labels(list(tokens)), orientation="h", marker_color=SERIES_COLOURS[i % len(SERIES_COLOURS)],
                  showlegend=False, hovertemplate="%{y}: p=%{x:.4f}<extra>" + html.escape(name) + "</extra>")]
          for i, (name, (tokens, probs, _)) in enumerate(stages.items())],
         columns, [f"{n} · {kept_label} {stages[n][2]}" for n in names], horizontal_spacing=0.14, vertical_spacing=0.16,
+        x_axis={"range": [0, min(1.0, top * 1.15) or 1.0]},  # one shared scale so stages compare
+        y_axis={"autorange": "reversed", "type": "category", "tickfont": {"size": 11}},
     )
-    fig.update_yaxes(autorange="reversed", type="category", tickfont={"size": 11})
-    top = max((max(probs, default=0.0) for _, probs, _ in stages.values()), default=0.0)
-    fig.update_xaxes(range=[0, min(1.0, top * 1.15) or 1.0])  # one shared scale so stages compare
     return finish(fig, title, summary, height=330 * rows + 90)
 
 
