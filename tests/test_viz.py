@@ -46,6 +46,15 @@ def test_subplots_lays_out_panels_as_make_subplots_does(panels, columns, spacing
         assert (mine.text, mine.x, mine.y) == (theirs.text, pytest.approx(theirs.x), pytest.approx(theirs.y))
 
 
+def test_subplots_sets_shared_axis_settings_as_update_axes_would():
+    cells = [[go.Bar(x=[1], y=[i])] for i in range(5)]
+    ours = subplots(cells, 3, x_axis={"range": [0, 1], "title": {"text": "p"}}, y_axis={"autorange": "reversed"})
+    reference = subplots([[go.Bar(x=[1], y=[i])] for i in range(5)], 3)
+    reference.update_xaxes(range=[0, 1], title="p")
+    reference.update_yaxes(autorange="reversed")
+    assert ours.to_json() == reference.to_json()
+
+
 def test_finish_adds_title_summary_and_the_light_template():
     fig = finish(go.Figure(go.Bar(x=[1], y=[2])), "Title <b>", "one line")
     assert fig.layout.title.text.startswith("Title &lt;b&gt;<br><sup>one line")
