@@ -1,5 +1,6 @@
 """viz/: arrays in, figures out; no torch, no gradio; the fast subplot grid equals plotly's own."""
 
+import json
 import math
 import subprocess
 import sys
@@ -52,7 +53,7 @@ def test_subplots_sets_shared_axis_settings_as_update_axes_would():
     reference = subplots([[go.Bar(x=[1], y=[i])] for i in range(5)], 3)
     reference.update_xaxes(range=[0, 1], title="p")
     reference.update_yaxes(autorange="reversed")
-    assert ours.to_json() == reference.to_json()
+    assert json.loads(ours.to_json()) == json.loads(reference.to_json())
 
 
 def test_finish_adds_title_summary_and_the_light_template():
