@@ -256,7 +256,7 @@ def generate(
     use_cache: bool = True,
     keep_logits: bool = False,
 ) -> GenerationResult:
-    """Run ``stream_generate`` to the end and collect each row's new tokens (and logits)."""
+    """Run the decoding loop (what ``stream_generate`` yields) to the end; collect each row's new tokens (and logits)."""
     layout = prompt_layout(prompts, strategy, pad_id)
     steps = _decode(model, [layout], [list(p) for p in prompts], max_new_tokens, sampling, seed, pad_id, eos_id,
                     use_cache, keep_stages=False)
