@@ -279,15 +279,21 @@ def generate_each_strategy(
     per step, so their batches are stacked into one (rows never see each other: each strategy's
     rows are what its own run gives). ``right-masked`` starts at the shortest prompt and runs alone.
     """
-    layouts = [prompt_layout(prompts, s, pad_id) for s in dict.fromkeys(PaddingStrategy(s) for s in strategies)]
-    groups = [[lay for lay in layouts if lay.strategy is not PaddingStrategy.RIGHT_MASKED],
-              [lay for lay in layouts if lay.strategy is PaddingStrategy.RIGHT_MASKED]]
     results: dict[PaddingStrategy, GenerationResult] = {}
-    for group in filter(None, groups):
-        steps = _decode(model, group, [list(p) for p in prompts] * len(group), max_new_tokens, sampling, seed,
+    for batch in shared_batches(strategies):
+        layouts = [prompt_layout(prompts, s, pad_id) for s in batch]
+        steps = _decode(model, layouts, [list(p) for p in prompts] * len(layouts), max_new_tokens, sampling, seed,
                         pad_id, None, use_cache=True, keep_stages=False)
-        results.update(zip((lay.strategy for lay in group), _collect(steps, group, None, keep_logits)))
-    return {lay.strategy: results[lay.strategy] for lay in layouts}
+        results.update(zip(batch, _collect(steps, layouts, None, keep_logits)))
+    return {s: results[s] for s in dict.fromkeys(PaddingStrategy(s) for s in strategies)}
+
+
+def shared_batches(strategies: Sequence[PaddingStrategy | str]) -> list[list[PaddingStrategy]]:
+    """The strategies grouped into the batches ``generate_each_strategy`` runs, each group one batch."""
+    unique = list(dict.fromkeys(PaddingStrategy(s) for s in strategies))
+    groups = [[s for s in unique if s is not PaddingStrategy.RIGHT_MASKED],
+              [s for s in unique if s is PaddingStrategy.RIGHT_MASKED]]
+    return [group for group in groups if group]
 
 
 def _collect(
