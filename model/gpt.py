@@ -16,6 +16,7 @@ from torch import nn
 
 from .masks import MaskKind, build_attention_mask, masked_softmax
 from .padding import positions_from_mask
+from .products import affine
 
 
 @dataclass(frozen=True)
@@ -94,31 +95,11 @@ class GPTOutput:
     hidden_states: tuple[torch.Tensor, ...] | None = None
 
 
-def one_row_product(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
-    """``x @ weight`` for a single row ``x`` ``[1, in]`` (a decode step), every thread streaming its share.
-
-    Such a product is bound by reading ``weight`` ``[in, out]`` from memory, and MKL runs it on one
-    thread. Cut into as many column blocks as torch has threads, it becomes one batched product in
-    which each thread reads its own block (no copy: the blocks are strided views); the last few
-    columns that do not divide evenly go through an ordinary product. On this 2-core box that took
-    the 12 layers of a GPT-2-124M step from 21.6 to 14.1 ms, measured.
-    """
-    parts = torch.get_num_threads()
-    n_in, n_out = weight.shape
-    width = n_out // parts
-    if parts == 1 or width < 256 or weight.stride(1) != 1:
-        return x @ weight
-    even = parts * width
-    blocks = weight[:, :even].view(n_in, parts, width).transpose(0, 1)  # [parts, in, width]
-    y = torch.bmm(x.expand(parts, 1, n_in), blocks).transpose(0, 1).reshape(1, even)
-    return y if even == n_out else torch.cat([y, x @ weight[:, even:]], dim=1)
-
-
 class Projection(nn.Module):
     """An affine map stored as GPT-2 stores it, ``weight`` ``[in, out]`` (HF's Conv1D layout).
 
-    On the CPU ``x @ weight`` over this layout is about twice as fast for a one-token step as
-    ``nn.Linear``'s ``[out, in]`` (measured), and checkpoints load without a transpose.
+    Checkpoints load without a transpose, and ``model/products.py`` reads this layout in place on
+    every route (a decode step's product streams it row by row).
     """
 
     def __init__(self, n_in: int, n_out: int) -> None:
@@ -127,10 +108,7 @@ class Projection(nn.Module):
         self.bias = nn.Parameter(torch.zeros(n_out))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        flat = x.reshape(-1, x.shape[-1])
-        if len(flat) == 1 and torch.get_num_threads() > 1 and not torch.is_grad_enabled():
-            return (one_row_product(flat, self.weight) + self.bias).view(*x.shape[:-1], -1)
-        return torch.addmm(self.bias, flat, self.weight).view(*x.shape[:-1], -1)
+        return affine(x.reshape(-1, x.shape[-1]), self.weight, self.bias).view(*x.shape[:-1], -1)
 
 
 class CausalSelfAttention(nn.Module):
@@ -204,9 +182,9 @@ class Block(nn.Module):
 class _OutputLayer:
     """The tied output layer laid out for fast inference on the CPU: logits = ``h @ weight.T``.
 
-    - One contiguous ``[n_embd, rows]`` copy: a one-token step multiplies by it about 2.4x faster
-      than by the ``[vocab, n_embd]`` embedding (3.7 → 1.5 ms for the bundled model, 12.8 → 6.7 ms
-      for GPT-2's 50 257 × 768), measured.
+    - One contiguous ``[n_embd, rows]`` copy, the ``[in, out]`` layout of ``model/products.py``:
+      for a one-token step its kernel reads that faster than oneDNN reads the ``[vocab, n_embd]``
+      embedding (GPT-2's 50 257 × 768: 3.7 vs 4.6 ms, measured).
     - Identical rows are multiplied once. The bundled model's 31 320 unused ids share one row
       (``model/train.py``'s vocabulary trick), so only 18 938 distinct rows are read and the
       logits are gathered back to the full vocabulary: the same logits (bit for bit on this
@@ -225,19 +203,11 @@ class _OutputLayer:
         first, inverse = _first_occurrences((bits * probe.to(weight.device)).sum(dim=1))
         if len(first) < 0.9 * weight.shape[0] and torch.equal(weight[first][inverse], weight):
             rows, self.ids_to_rows = weight[first], inverse
-        self.rows = rows  # [rows, n_embd]: the embedding itself unless rows were merged
-        self.matrix = rows.t().contiguous()
+        self.matrix = rows.t().contiguous()  # [n_embd, distinct rows]
 
     def __call__(self, hidden: torch.Tensor) -> torch.Tensor:
         flat = hidden.reshape(-1, hidden.shape[-1])  # a 2-D gather below is ~20x faster than a 3-D one
-        if len(flat) == 1:
-            logits = one_row_product(flat, self.matrix)
-        elif len(flat) <= 8:
-            # A small batch's step: MKL is faster through the [rows, n_embd] layout here but much
-            # slower just above (one thread, 124M shape, ms: 3 rows 10 vs 18; 12 rows 40 vs 21).
-            logits = (self.rows @ flat.t()).t()
-        else:
-            logits = flat @ self.matrix
+        logits = affine(flat, self.matrix)
         if self.ids_to_rows is not None:
             logits = logits.index_select(1, self.ids_to_rows)
         return logits.contiguous().view(*hidden.shape[:-1], -1)
