@@ -66,9 +66,9 @@ class KVCache:
         end = self.length + keys.shape[2]
         if end > self.max_length:
             raise ValueError(f"KV cache holds {self.max_length} positions, asked for {end}")
-        self.keys[layer][:, :, self.length : end] = keys
-        self.values[layer][:, :, self.length : end] = values
-        return self.keys[layer][:, :, :end], self.values[layer][:, :, :end]
+        self.keys[layer].narrow(2, self.length, keys.shape[2]).copy_(keys)
+        self.values[layer].narrow(2, self.length, values.shape[2]).copy_(values)
+        return self.keys[layer].narrow(2, 0, end), self.values[layer].narrow(2, 0, end)
 
     def advance(self, steps: int) -> None:
         self.length += steps
@@ -131,8 +131,8 @@ class CausalSelfAttention(nn.Module):
         need_weights: bool,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         batch, steps, width = x.shape
-        q, k, v = self.c_attn(x).split(width, dim=2)
-        q, k, v = (t.view(batch, steps, self.n_head, -1).transpose(1, 2) for t in (q, k, v))
+        # [B, T, 3·W] → three [B, H, T, D] views (fewer ops than split + view + transpose each).
+        q, k, v = self.c_attn(x).view(batch, steps, 3, self.n_head, -1).permute(2, 0, 3, 1, 4).unbind(0)
         if cache is not None:
             k, v = cache.update(layer, k, v)
         dropout = self.dropout if self.training else 0.0
