@@ -34,10 +34,16 @@ def test_attention_rows_and_masked_cells(client):
 
 def test_padding_lab_left_matches_and_right_naive_does_not(client):
     prompts = "To be, or not to be, that is the question:\nRomeo:\nWhat light through yonder window"
-    *_, summary = client.predict("bundled", prompts, 10, "right-naive", 1, "en", api_name="/padding_lab")
-    assert all(row["matches_alone"] for row in summary["left"])
-    assert all(row["matches_alone"] for row in summary["right-masked"])
+    _, table, _, summary = client.predict("bundled", prompts, 10, "right-naive", 1, "en", api_name="/padding_lab")
+    assert all(row["same_logits"] for row in summary["left"] + summary["right-masked"])
     assert all(row["max_abs_dlogit"] < 1e-3 for row in summary["left"])
+    # Greedy tokens can agree while the distribution does not: the pad-masked row 2 still read its
+    # first token's logits from a pad column. The table says so instead of "identical".
+    same_tokens_only = summary["right-naive-pad-mask"][2]
+    assert same_tokens_only["matches_alone"] and not same_tokens_only["same_logits"]
+    assert same_tokens_only["max_abs_dlogit"] > 1.0
+    assert table.count("same tokens, other logits") == sum(
+        row["matches_alone"] and not row["same_logits"] for rows in summary.values() for row in rows) >= 1
     padded_rows = summary["right-naive"][1:]
     assert not any(row["matches_alone"] for row in padded_rows)
     assert not all(row["matches_alone"] for row in summary["right-naive-pad-mask"][1:])

@@ -153,6 +153,15 @@ def test_first_divergence():
     assert first_divergence([1, 2], [1, 2, 3]) == 2  # stopped early: differs where it ends
 
 
+def test_same_tokens_are_not_called_identical_when_the_logits_differ():
+    from model.comparison import FLOAT_NOISE, RowComparison
+
+    row = lambda diverge, delta: RowComparison(PaddingStrategy.LEFT, 0, [1, 2], diverge, delta)  # noqa: E731
+    assert row(None, 2e-5).same_logits and row(None, FLOAT_NOISE).same_logits
+    assert row(None, 6.5).matches_alone and not row(None, 6.5).same_logits  # greedy hid a changed distribution
+    assert not row(1, 0.0).same_logits
+
+
 def test_compare_strategies_against_runs_alone(model):
     from model import compare_strategies
     from model.comparison import ALONE

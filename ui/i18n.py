@@ -138,6 +138,7 @@ EN = {
     "pad.note.blank": "Skipped {n} empty line(s): a prompt needs at least one token.",
     "pad.note.truncated": "Prompt(s) {rows} kept only their last {room} tokens so that prompt + new tokens fit the context.",
     "pad.match": "identical",
+    "pad.same_tokens": "same tokens, other logits",
     "pad.differs_at": "differs from token {i}",
     # Sampling lab
     "smp.intro": (
@@ -521,6 +522,7 @@ ZH = {
     "pad.note.blank": "跳过了 {n} 个空行：每个提示至少需要一个词元。",
     "pad.note.truncated": "提示 {rows} 只保留了最后 {room} 个词元，使提示加新词元不超过上下文长度。",
     "pad.match": "完全相同",
+    "pad.same_tokens": "词元相同，logits 不同",
     "pad.differs_at": "从第 {i} 个词元起不同",
     "smp.intro": (
         "模型为词表里的每个词元输出一个分数（logit）。softmax 把它们变成概率，然后各个旋钮按固定顺序改造这个分布："

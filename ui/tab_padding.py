@@ -64,8 +64,8 @@ def make_padding_handler(hub: ModelHub):
         row_shown = number(row_shown, t("pad.row", language), 0, len(prompts) - 1, integer=True, language=language)
         comparison = compared(loaded.model, tuple(map(tuple, prompts)), max_new, tokenizer.eot_id)
 
-        summary = {strategy.value: [{"row": c.row, "matches_alone": c.matches_alone, "first_divergence": c.first_divergence,
-                                     "max_abs_dlogit": c.max_abs_dlogit} for c in rows]
+        summary = {strategy.value: [{"row": c.row, "matches_alone": c.matches_alone, "same_logits": c.same_logits,
+                                     "first_divergence": c.first_divergence, "max_abs_dlogit": c.max_abs_dlogit} for c in rows]
                    for strategy, rows in comparison.rows.items()}
         notes_html = "".join(f'<p class="ntl-note">ⓘ {html.escape(note)}</p>' for note in notes)
         table = notes_html + _results_table(comparison, tokenizer, language)
@@ -99,8 +99,12 @@ def _results_table(comparison: StrategyComparison, tokenizer, language: str) -> 
             if c.first_divergence is not None and c.first_divergence < len(pieces):
                 pieces[c.first_divergence] = (f'<span class="ntl-diverge" title="{t("pad.first_diverge", language)}">'
                                               f'{pieces[c.first_divergence]}</span>')
-            verdict = (f'<span class="ntl-match">✓ {t("pad.match", language)}</span>' if c.matches_alone
-                       else f'✗ {t("pad.differs_at", language).format(i=c.first_divergence)}')
+            if c.same_logits:
+                verdict = f'<span class="ntl-match">✓ {t("pad.match", language)}</span>'
+            elif c.matches_alone:
+                verdict = f'<span class="ntl-near">≈ {t("pad.same_tokens", language)}</span>'
+            else:
+                verdict = f'✗ {t("pad.differs_at", language).format(i=c.first_divergence)}'
             rows.append(f"<tr><td>{strategy.value}</td><td>#{c.row}</td><td>{''.join(pieces)}</td><td>{verdict}</td>"
                         f"<td>{c.max_abs_dlogit:.2e}</td></tr>")
     return f'<table class="ntl-table"><thead><tr>{header}</tr></thead><tbody>{"".join(rows)}</tbody></table>'

@@ -79,5 +79,6 @@ CSS = """
 .ntl-gen span { padding:1px 2px; border-radius:3px; color:#111; }
 .ntl-prompt { color:#555; }
 .ntl-match { color:#009E73; font-weight:bold; }
+.ntl-near { color:#D55E00; font-weight:bold; }
 .ntl-diverge { background:#E69F00; color:#000; font-weight:bold; padding:0 3px; border-radius:3px; }
 """
