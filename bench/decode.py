@@ -6,7 +6,9 @@ Prints tokens/s for each and the ratio (ours / HF); greedy, fp32, 32-token promp
 Also estimates the memory-bandwidth bound for batch 1 (weight bytes read per token ÷ measured
 read bandwidth), since a 124M-parameter decode step is bound by reading its weights. Bandwidth,
 transformers and ours are timed back to back in every repeat, and each ratio is the median of
-the repeats' own ratios.
+the repeats' own ratios. The last column times a step's products alone (every projection and the
+output layer on one row) against the same bandwidth: the gap between it and ``ours/bound`` is the
+rest of a step.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ import os
 import statistics
 import tempfile
 import time
+from typing import Callable
 
 import torch
 
 from model import GPT, GPTConfig, generate, load_bundled, products, save_checkpoint
+from model.gpt import Projection
 
 MODELS = {
     "bundled model (shipped weights)": load_bundled,
@@ -42,6 +46,17 @@ def _seconds(fn) -> float:
 def read_bandwidth(data: torch.Tensor) -> float:
     """Bytes per second for one sum over ``data`` (a read-dominated kernel; 512 MB by default)."""
     return data.numel() * data.element_size() / _seconds(data.sum)
+
+
+def one_step_products(model: GPT) -> tuple[Callable[[], None], int]:
+    """The products a one-token step makes, and nothing else: every projection and the output
+    layer applied to one row (with the bytes they read). Set beside a whole step, it shows how much
+    of the step is reading weights and how much is everything else."""
+    weights = [(m.weight, m.bias) for m in model.modules() if isinstance(m, Projection)]
+    weights.append((model._output_layer().matrix, None))
+    rows = {w.shape[0]: torch.randn(1, w.shape[0]) for w, _ in weights}
+    return (lambda: [products.affine(rows[w.shape[0]], w, b) for w, b in weights],
+            sum(w.numel() * w.element_size() for w, _ in weights))
 
 
 def run(name: str, ours: GPT, batch: int, new_tokens: int, repeats: int, data: torch.Tensor) -> dict:
@@ -70,11 +85,13 @@ def run(name: str, ours: GPT, batch: int, new_tokens: int, repeats: int, data: t
     # (one position row; the token embedding is read whole as the output layer).
     weight_bytes = sum(p.numel() * 4 for p in ours.parameters()) - (config.n_positions - 1) * config.n_embd * 4
     tokens = batch * new_tokens
-    samples = []
+    step_products, product_bytes = one_step_products(ours)
+    samples, product_reads = [], []
     with torch.no_grad():
-        theirs(), mine()  # warm-up
+        theirs(), mine(), step_products()  # warm-up
         for _ in range(repeats):
             samples.append((read_bandwidth(data), _seconds(theirs), _seconds(mine)))
+            product_reads.append(product_bytes / _seconds(step_products) / samples[-1][0])
     median = statistics.median
     return {
         "model": name, "batch": batch, "weight_bytes": weight_bytes,
@@ -84,6 +101,8 @@ def run(name: str, ours: GPT, batch: int, new_tokens: int, repeats: int, data: t
         "ratio": median(hf / t for _, hf, t in samples),
         # Steps per second against steps the bandwidth allows, each repeat against its own bandwidth.
         "of_bound": median(new_tokens / t * weight_bytes / bw for bw, _, t in samples),
+        # A step's products alone read their weights at this fraction of the sum's bandwidth.
+        "products_read": median(product_reads),
     }
 
 
@@ -98,7 +117,7 @@ def main() -> None:
     policy = os.environ.get("OMP_WAIT_POLICY", "unset (libgomp spins briefly, then sleeps)")
     print(f"device: cpu, threads {args.threads}, OMP_WAIT_POLICY {policy}, products: {products.routes()}")
     print(f"{'model':32s} {'batch':>5s} {'ours tok/s':>11s} {'HF tok/s':>9s} {'ratio':>6s} "
-          f"{'read GB/s':>9s} {'bw bound tok/s':>15s} {'ours/bound':>10s}")
+          f"{'read GB/s':>9s} {'bw bound tok/s':>15s} {'ours/bound':>10s} {'products alone':>14s}")
     for name, make in MODELS.items():
         model = make().float().eval()
         for batch in (1, 8):
@@ -107,7 +126,8 @@ def main() -> None:
             row = run(name, model, batch, 64, repeats, data)
             bound = ""
             if batch == 1:
-                bound = f"{row['bandwidth'] / 1e9:9.1f} {row['bandwidth'] / row['weight_bytes']:15.1f} {row['of_bound']:10.0%}"
+                bound = (f"{row['bandwidth'] / 1e9:9.1f} {row['bandwidth'] / row['weight_bytes']:15.1f} "
+                         f"{row['of_bound']:10.0%} {row['products_read']:14.0%}")
             print(f"{name:32s} {batch:5d} {row['ours_tok_s']:11.1f} {row['hf_tok_s']:9.1f} {row['ratio']:6.2f} {bound}", flush=True)
 
 
