@@ -6,7 +6,7 @@
  * in cache. Each output is summed in the same order whatever the number of rows or threads, so a
  * row's result does not depend on the batch it is in.
  *
- * Built by model/kernel.py with the C compiler at first use; OpenMP is the runtime torch has
+ * Built by model/products.py with the C compiler at first use; OpenMP is the runtime torch has
  * already loaded.
  */
 #include <omp.h>
