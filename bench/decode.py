@@ -53,9 +53,9 @@ def one_step_products(model: GPT) -> tuple[Callable[[], None], int]:
     layer applied to one row (with the bytes they read). Set beside a whole step, it shows how much
     of the step is reading weights and how much is everything else."""
     weights = [(m.weight, m.bias) for m in model.modules() if isinstance(m, Projection)]
-    weights.append((model._output_layer().matrix, None))
-    rows = {w.shape[0]: torch.randn(1, w.shape[0]) for w, _ in weights}
-    return (lambda: [products.affine(rows[w.shape[0]], w, b) for w, b in weights],
+    weights.append((model._output_layer().weight, None))
+    rows = {w.shape[1]: torch.randn(1, w.shape[1]) for w, _ in weights}
+    return (lambda: [products.linear(rows[w.shape[1]], w, b) for w, b in weights],
             sum(w.numel() * w.element_size() for w, _ in weights))
 
 

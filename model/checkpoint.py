@@ -1,8 +1,8 @@
 """Reading and writing GPT-2 checkpoints in the Hugging Face layout, from safetensors only.
 
-A folder holds ``config.json`` (GPT2Config keys) and ``model.safetensors``. Hugging Face stores the
-projection weights as Conv1D ``[in, out]``, the layout the engine's ``Projection`` keeps, so tensors
-map one to one.
+A folder holds ``config.json`` (GPT2Config keys) and ``model.safetensors``. Tensors map one to one
+by name; the projection weights, which GPT-2 stores as Conv1D ``[in, out]``, are transposed to the
+engine's ``[out, in]`` on loading and back on saving.
 Nothing here ever unpickles: ``torch.load`` is not used.
 """
 
@@ -20,6 +20,7 @@ ASSETS = Path(__file__).resolve().parent.parent / "assets"
 BUNDLED_MODEL_DIR = ASSETS / "bundled-model"
 GPT2_HUB_REPO = "openai-community/gpt2"
 _IGNORED_SUFFIXES = (".attn.bias", ".attn.masked_bias")
+_CONV1D_WEIGHTS = (".c_attn.weight", ".c_proj.weight", ".c_fc.weight")  # stored [in, out] by GPT-2
 
 
 class ModelUnavailableError(RuntimeError):
@@ -69,7 +70,7 @@ def _to_engine_state(hf_state: dict[str, torch.Tensor]) -> dict[str, torch.Tenso
         name = name.removeprefix("transformer.")
         if name == "lm_head.weight" or name.endswith(_IGNORED_SUFFIXES):
             continue  # tied to wte / causal-mask buffers that the engine builds itself
-        state[name] = tensor
+        state[name] = tensor.t() if name.endswith(_CONV1D_WEIGHTS) else tensor
     return state
 
 
@@ -102,6 +103,7 @@ def save_checkpoint(model: GPT, folder: str | Path, dtype: torch.dtype = torch.f
     folder.mkdir(parents=True, exist_ok=True)
     state = {}
     for name, tensor in model.state_dict().items():
+        tensor = tensor.t() if name.endswith(_CONV1D_WEIGHTS) else tensor
         state[f"transformer.{name}"] = tensor.detach().to("cpu", dtype).contiguous()
     save_file(state, str(folder / "model.safetensors"), metadata={"format": "pt"})
     dtype_name = str(dtype).removeprefix("torch.")

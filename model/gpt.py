@@ -1,8 +1,8 @@
 """A GPT-2 decoder that reads top to bottom: config, cache, attention, block, model.
 
 The module and parameter names follow Hugging Face's GPT-2 layout (``wte``, ``h.0.attn.c_attn``,
-…) and its projections keep GPT-2's Conv1D ``[in, out]`` layout, so a checkpoint maps onto it as is
-(see ``model/checkpoint.py``).
+…), so a checkpoint maps onto it name for name; its projections are stored ``[out, in]`` like
+``nn.Linear``, and ``model/checkpoint.py`` transposes GPT-2's Conv1D ``[in, out]`` tensors on the way in and out.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from torch import nn
 
 from .masks import MaskKind, build_attention_mask, masked_softmax
 from .padding import positions_from_mask
-from .products import affine
+from .products import linear
 
 
 @dataclass(frozen=True)
@@ -96,19 +96,19 @@ class GPTOutput:
 
 
 class Projection(nn.Module):
-    """An affine map stored as GPT-2 stores it, ``weight`` ``[in, out]`` (HF's Conv1D layout).
+    """An affine map with ``weight`` ``[out, in]``, ``nn.Linear``'s layout.
 
-    Checkpoints load without a transpose, and ``model/products.py`` reads this layout in place on
-    every route (a decode step's product streams it row by row).
+    In this layout each output's weights are one contiguous row, which a decode step's product
+    (``model/products.py``) streams in place: one output, one dot product.
     """
 
     def __init__(self, n_in: int, n_out: int) -> None:
         super().__init__()
-        self.weight = nn.Parameter(torch.empty(n_in, n_out))
+        self.weight = nn.Parameter(torch.empty(n_out, n_in))
         self.bias = nn.Parameter(torch.zeros(n_out))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return affine(x.reshape(-1, x.shape[-1]), self.weight, self.bias).view(*x.shape[:-1], -1)
+        return linear(x.reshape(-1, x.shape[-1]), self.weight, self.bias).view(*x.shape[:-1], -1)
 
 
 class CausalSelfAttention(nn.Module):
@@ -180,34 +180,30 @@ class Block(nn.Module):
 
 
 class _OutputLayer:
-    """The tied output layer laid out for fast inference on the CPU: logits = ``h @ weight.T``.
+    """The tied output layer for inference: logits = ``h @ weight.T``, identical rows multiplied once.
 
-    - One contiguous ``[n_embd, rows]`` copy, the ``[in, out]`` layout of ``model/products.py``:
-      for a one-token step its kernel reads that faster than oneDNN reads the ``[vocab, n_embd]``
-      embedding (GPT-2's 50 257 × 768: 3.7 vs 4.6 ms, measured).
-    - Identical rows are multiplied once. The bundled model's 31 320 unused ids share one row
-      (``model/train.py``'s vocabulary trick), so only 18 938 distinct rows are read and the
-      logits are gathered back to the full vocabulary: the same logits (bit for bit on this
-      CPU, measured), 2.65x less memory traffic. A checkpoint without repeated rows (GPT-2) keeps every row.
+    The bundled model's 31 320 unused ids share one row (``model/train.py``'s vocabulary trick), so
+    only its 18 938 distinct rows are read and the logits are gathered back to the full
+    vocabulary: the same logits (bit for bit on this CPU, measured), 2.65x less memory traffic. A
+    checkpoint without repeated rows (GPT-2) reads the embedding in place.
     """
 
     def __init__(self, weight: torch.Tensor, key: tuple) -> None:
         self.key = key
         self.ids_to_rows: torch.Tensor | None = None
-        rows = weight
+        self.weight = weight  # [distinct rows, n_embd]
         # Rows are grouped by the exact bit patterns of their first few columns (cheap), then the
-        # grouping is checked on every column: rows that only start alike keep the plain layout.
+        # grouping is checked on every column: rows that only start alike keep every row.
         head = weight[:, :16].contiguous()
         bits = head.view({2: torch.int16, 4: torch.int32, 8: torch.int64}[head.element_size()]).long()
         probe = torch.randint(-(2**31), 2**31, (head.shape[1],), generator=torch.Generator().manual_seed(0))
         first, inverse = _first_occurrences((bits * probe.to(weight.device)).sum(dim=1))
         if len(first) < 0.9 * weight.shape[0] and torch.equal(weight[first][inverse], weight):
-            rows, self.ids_to_rows = weight[first], inverse
-        self.matrix = rows.t().contiguous()  # [n_embd, distinct rows]
+            self.weight, self.ids_to_rows = weight[first], inverse
 
     def __call__(self, hidden: torch.Tensor) -> torch.Tensor:
         flat = hidden.reshape(-1, hidden.shape[-1])  # a 2-D gather below is ~20x faster than a 3-D one
-        logits = affine(flat, self.matrix)
+        logits = linear(flat, self.weight)
         if self.ids_to_rows is not None:
             logits = logits.index_select(1, self.ids_to_rows)
         return logits.contiguous().view(*hidden.shape[:-1], -1)
@@ -233,7 +229,7 @@ class GPT(nn.Module):
         self.h = nn.ModuleList(Block(config) for _ in range(config.n_layer))
         self.ln_f = nn.LayerNorm(config.n_embd, eps=config.layer_norm_epsilon)
         self.apply(self._init_weights)
-        self._output: _OutputLayer | None = None  # inference copy of the tied output layer, see _output_layer
+        self._output: _OutputLayer | None = None  # inference view of the tied output layer, see _output_layer
 
     @staticmethod
     def _init_weights(module: nn.Module, std: float = 0.02) -> None:
@@ -261,7 +257,7 @@ class GPT(nn.Module):
         return self._output_layer()(self.ln_f(hidden))
 
     def _output_layer(self) -> "_OutputLayer":
-        """The inference copy of the output layer, rebuilt whenever the embedding changes."""
+        """The inference view of the output layer, rebuilt whenever the embedding changes."""
         weight = self.wte.weight
         key = (weight.data_ptr(), weight._version, weight.dtype, weight.device)
         if self._output is None or self._output.key != key:

@@ -1,20 +1,20 @@
-"""``x @ weight + bias`` for inference on the CPU, by the fastest route measured for its shape.
+"""``x @ weight.T + bias`` (``F.linear``) for inference on the CPU, by the fastest route measured for its shape.
 
 A decode step multiplies a few rows by every weight matrix, so its speed is the speed of reading
 the weights. torch's default route (MKL) does that badly on this box (an AMD EPYC): GPT-2-124M's
 12 layers and output layer, 2 threads, took 22 ms for one row and 52–61 ms for 3–12 rows, against
-a read-bandwidth bound of about 13 ms. Two routes replace it, both reading the ``[in, out]``
+a read-bandwidth bound of about 13 ms. Two routes replace it, both reading the ``[out, in]``
 weights in place (no copy):
 
-- up to ``KERNEL_ROWS`` rows, ``few_rows_product.c``, which streams each weight once for all rows
-  at 97 % of the bandwidth of ``torch.sum`` (one row: 13–15 ms for the whole model). It is compiled
-  with the system's C compiler on first use (about 0.2 s);
-- more rows, oneDNN's linear (``torch.ops.mkldnn._linear_pointwise``) on the transposed view:
-  1.9–3.2x faster than MKL from 8 to 1,024 rows (body of 124M, ms: 32 rows 24 vs 62, 128 rows 74
-  vs 158; the bundled model's output layer at 256 rows 6.1 vs 19.3).
+- up to ``KERNEL_ROWS`` rows, ``few_rows_product.c``, which streams each weight once for all rows,
+  one contiguous stream per thread. It is compiled with the system's C compiler on first use
+  (about 0.2 s);
+- more rows, oneDNN's linear (``torch.ops.mkldnn._linear_pointwise``): 1.9–3.2x faster than MKL
+  from 8 to 1,024 rows (body of 124M, ms: 32 rows 24 vs 62, 128 rows 74 vs 158; the bundled
+  model's output layer at 256 rows 6.1 vs 19.3).
 
 Anything else (gradients wanted, another dtype or device, no compiler, no oneDNN) goes through
-``torch.addmm``. ``NEXT_TOKEN_LAB_PRODUCTS=torch`` forces that route everywhere, e.g. to compare.
+``F.linear``. ``NEXT_TOKEN_LAB_PRODUCTS=torch`` forces that route everywhere, e.g. to compare.
 """
 
 from __future__ import annotations
@@ -29,8 +29,9 @@ import tempfile
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 
-KERNEL_ROWS = 4  # measured: the kernel wins up to 4 rows, oneDNN from 8 (body of 124M, 8 rows: 16.8 vs 15.5 ms)
+KERNEL_ROWS = 4  # measured, body of 124M, ms: 1 row 8.7–11.3 vs oneDNN 11.6–12.3, 3 rows 11 vs 13, 4 rows 12.8–14.1 vs 13.2–13.3, 8 rows 23 vs 14.5
 SOURCE = Path(__file__).with_name("few_rows_product.c")
 FLAGS = ("-O3", "-march=native", "-fopenmp", "-shared", "-fPIC")
 
@@ -75,23 +76,23 @@ def routes() -> str:
     return f"{kernel}, {'oneDNN' if _onednn() else 'torch'} above"
 
 
-def affine(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
-    """``x @ weight + bias`` for ``x`` ``[rows, in]``, ``weight`` ``[in, out]``, ``bias`` ``[out]``."""
+def linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
+    """``x @ weight.T + bias`` for ``x`` ``[rows, in]``, ``weight`` ``[out, in]``, ``bias`` ``[out]``."""
     # Cheapest tests first: a decode step makes ~50 of these calls.
     if (
         not torch.is_grad_enabled() and x.is_cpu and weight.is_cpu
         and x.dtype is torch.float32 and weight.dtype is torch.float32
-        and x.dim() == weight.dim() == 2 and x.shape[1] == weight.shape[0]
-        and (bias is None or (bias.is_cpu and bias.dtype is torch.float32 and bias.shape == weight.shape[1:]))
+        and x.dim() == weight.dim() == 2 and x.shape[1] == weight.shape[1]
+        and (bias is None or (bias.is_cpu and bias.dtype is torch.float32 and bias.shape == weight.shape[:1]))
     ):
         rows = x.shape[0]
         if 0 < rows <= KERNEL_ROWS and (kernel := _kernel()) is not None and x.is_contiguous() \
                 and weight.is_contiguous() and (bias is None or bias.is_contiguous()):
-            (n_in, n_out) = weight.shape
+            (n_out, n_in) = weight.shape
             y = torch.empty(rows, n_out)
             kernel.few_rows_product(x.data_ptr(), weight.data_ptr(), 0 if bias is None else bias.data_ptr(),
                                     y.data_ptr(), rows, n_in, n_out, torch.get_num_threads())
             return y
         if _onednn():
-            return torch.ops.mkldnn._linear_pointwise(x, weight.t(), bias, "none", [], "")
-    return x @ weight if bias is None else torch.addmm(bias, x, weight)
+            return torch.ops.mkldnn._linear_pointwise(x, weight, bias, "none", [], "")
+    return F.linear(x, weight, bias)

@@ -110,15 +110,16 @@ def test_repeated_embedding_rows_are_multiplied_once_with_identical_logits():
     model = random_gpt()
     hidden = torch.randn(3, 2, 64)
     with torch.no_grad():
-        assert model._output_layer().ids_to_rows is None  # distinct rows: the plain product
+        plain = model._output_layer()
+        assert plain.ids_to_rows is None and plain.weight.data_ptr() == model.wte.weight.data_ptr()  # read in place
         model.wte.weight[100:] = model.wte.weight[7]  # most ids share one row, as in the bundled model
         expected = model.ln_f(hidden) @ model.wte.weight.T
         logits = model.unembed(hidden)
         compact = model._output_layer()
-        assert compact.matrix.shape[1] == 100 and compact.ids_to_rows is not None
+        assert compact.weight.shape[0] == 100 and compact.ids_to_rows is not None
         assert (logits - expected).abs().max() < 1e-5
         model.wte.weight[150] += 1.0  # an edit to the embedding rebuilds the copy
-        assert model._output_layer() is not compact and model._output_layer().matrix.shape[1] == 101
+        assert model._output_layer() is not compact and model._output_layer().weight.shape[0] == 101
         assert (model.unembed(hidden) - model.ln_f(hidden) @ model.wte.weight.T).abs().max() < 1e-5
 
 
