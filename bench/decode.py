@@ -4,9 +4,9 @@
 
 Prints tokens/s for each and the ratio (ours / HF); greedy, fp32, 32-token prompt, 64 new tokens.
 Also estimates the memory-bandwidth bound for batch 1 (weight bytes read per token ÷ measured
-read bandwidth), since a 124M-parameter decode step is bound by reading its weights. Bandwidth,
-transformers and ours are timed back to back in every repeat, and each ratio is the median of
-the repeats' own ratios. The last column times a step's products alone (every projection and the
+read bandwidth), since a 124M-parameter decode step is bound by reading its weights. Transformers,
+then ours between two sets of bandwidth reads, are timed back to back in every repeat, and each
+ratio is the median of the repeats' own ratios. The last column times a step's products alone (every projection and the
 output layer on one row) against the same bandwidth: the gap between it and ``ours/bound`` is the
 rest of a step.
 """
@@ -43,6 +43,9 @@ def _seconds(fn) -> float:
     return time.perf_counter() - start
 
 
+BANDWIDTH_READS = 3  # on each side of our run: one read swings from 27 to 44 GB/s within seconds here
+
+
 def read_bandwidth(data: torch.Tensor) -> float:
     """Bytes per second for one sum over ``data`` (a read-dominated kernel; 512 MB by default)."""
     return data.numel() * data.element_size() / _seconds(data.sum)
@@ -62,9 +65,10 @@ def one_step_products(model: GPT) -> tuple[Callable[[], None], int]:
 def run(name: str, ours: GPT, batch: int, new_tokens: int, repeats: int, data: torch.Tensor) -> dict:
     """Greedy decode with ours and with transformers on the same weights (saved and reloaded).
 
-    Each repeat times the read bandwidth, transformers and ours back to back, and the ratios are
-    the medians of each repeat's own ratios: the box's speed drifts (it is shared), and pairing
-    keeps that drift out of the comparison.
+    Each repeat times transformers, then ours with ``BANDWIDTH_READS`` bandwidth reads just before
+    and just after it (their median is that repeat's bandwidth), then a step's products alone. The
+    ratios are the medians of each repeat's own ratios: the box's speed drifts (it is shared), and
+    pairing keeps that drift out of the comparison.
     """
     from transformers import GPT2LMHeadModel
 
@@ -90,7 +94,11 @@ def run(name: str, ours: GPT, batch: int, new_tokens: int, repeats: int, data: t
     with torch.no_grad():
         theirs(), mine(), step_products()  # warm-up
         for _ in range(repeats):
-            samples.append((read_bandwidth(data), _seconds(theirs), _seconds(mine)))
+            hf = _seconds(theirs)
+            reads = [read_bandwidth(data) for _ in range(BANDWIDTH_READS)]
+            t = _seconds(mine)
+            reads += [read_bandwidth(data) for _ in range(BANDWIDTH_READS)]
+            samples.append((statistics.median(reads), hf, t))
             product_reads.append(product_bytes / _seconds(step_products) / samples[-1][0])
     median = statistics.median
     return {

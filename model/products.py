@@ -1,17 +1,17 @@
 """``x @ weight.T + bias`` (``F.linear``) for inference on the CPU, by the fastest route measured for its shape.
 
 A decode step multiplies a few rows by every weight matrix, so its speed is the speed of reading
-the weights. torch's default route (MKL) does that badly on this box (an AMD EPYC): GPT-2-124M's
-12 layers and output layer, 2 threads, took 22 ms for one row and 52–61 ms for 3–12 rows, against
-a read-bandwidth bound of about 13 ms. Two routes replace it, both reading the ``[out, in]``
-weights in place (no copy):
+the weights. torch's default route (``F.linear``, MKL) does that badly on this box (an AMD EPYC):
+GPT-2-124M's 12 layers (340 MB), 2 threads, took 19.5 ms for one row and 28–29 ms for 4–8 rows,
+where reading those weights once takes 8–9 ms. Two routes replace it, both reading the
+``[out, in]`` weights in place (no copy):
 
 - up to ``KERNEL_ROWS`` rows, ``few_rows_product.c``, which streams each weight once for all rows,
-  one contiguous stream per thread. It is compiled with the system's C compiler on first use
-  (about 0.2 s);
-- more rows, oneDNN's linear (``torch.ops.mkldnn._linear_pointwise``): 1.9–3.2x faster than MKL
-  from 8 to 1,024 rows (body of 124M, ms: 32 rows 24 vs 62, 128 rows 74 vs 158; the bundled
-  model's output layer at 256 rows 6.1 vs 19.3).
+  one contiguous stream per thread, at 84–96 % of the bandwidth of ``torch.sum``. It is compiled
+  with the system's C compiler on first use (about 0.2 s);
+- more rows, oneDNN's linear (``torch.ops.mkldnn._linear_pointwise``): 2.0–2.8x faster than MKL
+  from 4 to 256 rows (body of 124M, ms: 32 rows 22.8 vs 49.6, 128 rows 58 vs 129; the bundled
+  model's output layer at 256 rows 4.8 vs 13.3).
 
 Anything else (gradients wanted, another dtype or device, no compiler, no oneDNN) goes through
 ``F.linear``. ``NEXT_TOKEN_LAB_PRODUCTS=torch`` forces that route everywhere, e.g. to compare.
