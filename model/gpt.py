@@ -1,8 +1,9 @@
 """A GPT-2 decoder that reads top to bottom: config, cache, attention, block, model.
 
 The module and parameter names follow Hugging Face's GPT-2 layout (``wte``, ``h.0.attn.c_attn``,
-…), so a checkpoint maps onto it name for name; its projections are stored ``[out, in]`` like
-``nn.Linear``, and ``model/checkpoint.py`` transposes GPT-2's Conv1D ``[in, out]`` tensors on the way in and out.
+…), so a checkpoint maps onto it name for name. Its projections are stored ``[out, in]`` like
+``nn.Linear``; ``model/checkpoint.py`` transposes GPT-2's Conv1D ``[in, out]`` tensors on the way
+in and out.
 """
 
 from __future__ import annotations
