@@ -3,7 +3,8 @@
 A mask is a boolean tensor ``[B or 1, 1, T, S]``: ``True`` where query ``t`` may read key ``s``.
 Queries are the ``T`` newest columns of a sequence of ``S`` columns (``S - T`` of them already in
 the KV cache), so row ``t`` sits at column ``S - T + t``. The structural rule (causal, bidirectional,
-prefix-LM, sliding window) is combined with the key-padding rule (never read a pad).
+prefix-LM, sliding window) is combined with the key-padding rule (never read a pad). A prefix is
+counted in real tokens: under left padding it begins at the row's first real column, not at column 0.
 
 Attention itself uses the *additive* form: 0 where allowed, the most negative finite number where
 not. A query row with no allowed key at all (a left pad under a causal mask) is defined to attend
@@ -32,12 +33,14 @@ def structural_mask(
     key_length: int,
     *,
     prefix_length: int = 0,
+    prefix_start: int | torch.Tensor = 0,
     window: int | None = None,
     device: torch.device | str | None = None,
 ) -> torch.Tensor:
     """Boolean ``[T, S]`` matrix of the structural rule alone (no padding).
 
-    ``prefix_length`` (prefix-LM) is the number of leading columns that see each other fully;
+    ``prefix_length`` (prefix-LM) is how many columns from ``prefix_start`` see each other fully;
+    a ``[B]`` tensor of starts (one per left-padded row) makes the result ``[B, T, S]``.
     ``window`` (sliding window) is how many keys, the query's own column included, each query sees.
     """
     kind = MaskKind(kind)
@@ -53,7 +56,11 @@ def structural_mask(
     if kind is MaskKind.PREFIX_LM:
         if prefix_length < 0:
             raise ValueError("prefix_length must be >= 0")
-        both_in_prefix = (query_columns < prefix_length) & (key_columns < prefix_length)
+        start = torch.as_tensor(prefix_start, device=device)[..., None, None]
+        end = start + prefix_length
+        query_in_prefix = (query_columns >= start) & (query_columns < end)
+        key_in_prefix = (key_columns >= start) & (key_columns < end)
+        both_in_prefix = query_in_prefix & key_in_prefix
         return causal | both_in_prefix
     if window is None or window < 1:
         raise ValueError("a sliding-window mask needs window >= 1")
@@ -76,16 +83,27 @@ def build_attention_mask(
     device: torch.device | str | None = None,
 ) -> torch.Tensor:
     """The mask attention applies: structure AND key padding, as boolean ``[B or 1, 1, T, S]``."""
-    mask = structural_mask(
-        kind, query_length, key_length, prefix_length=prefix_length, window=window, device=device
-    )[None, None]
+    prefix_start: int | torch.Tensor = 0
     if attention_mask is not None:
         if attention_mask.shape[-1] != key_length:
             raise ValueError(
                 f"attention_mask covers {attention_mask.shape[-1]} columns, expected {key_length}"
             )
+        if MaskKind(kind) is MaskKind.PREFIX_LM:
+            prefix_start = first_real_column(attention_mask)
+    structure = structural_mask(
+        kind, query_length, key_length,
+        prefix_length=prefix_length, prefix_start=prefix_start, window=window, device=device,
+    )
+    mask = structure[:, None] if structure.dim() == 3 else structure[None, None]
+    if attention_mask is not None:
         mask = mask & key_padding_mask(attention_mask.to(mask.device))
     return mask
+
+
+def first_real_column(attention_mask: torch.Tensor) -> torch.Tensor:
+    """``[B]`` index of each row's first real token (the number of left pads; 0 for right padding)."""
+    return attention_mask.long().argmax(-1)
 
 
 def additive_mask(mask: torch.Tensor, dtype: torch.dtype = torch.float32) -> torch.Tensor:

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from model import MaskKind, additive_mask, build_attention_mask, structural_mask
+from model import MaskKind, additive_mask, build_attention_mask, pad_batch, structural_mask
 from model.masks import masked_softmax
 
 from .conftest import random_gpt
@@ -26,6 +26,29 @@ def test_prefix_lm():
     expected = torch.ones(5, 5).tril().bool()
     expected[:3, :3] = True
     assert torch.equal(mask, expected)
+
+
+def test_prefix_counts_real_tokens_not_left_pads():
+    padding = torch.tensor([[0, 0, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1]])
+    mask = build_attention_mask("prefix_lm", 6, 6, padding, prefix_length=2)
+    assert torch.equal(mask[0, 0, 2:, 2:], structural_mask("prefix_lm", 4, 4, prefix_length=2))
+    assert torch.equal(mask[1, 0], structural_mask("prefix_lm", 6, 6, prefix_length=2))
+    assert not mask[0, 0, :, :2].any()
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+@pytest.mark.parametrize("kind", list(MaskKind))
+def test_every_mask_gives_each_padded_row_its_own_result(kind, side):
+    """A padded batch under any mask equals each prompt run alone, on every real position."""
+    model = random_gpt()
+    prompts = [[11, 22, 33, 44, 55, 66, 77], [5, 6, 7], [9, 8, 7, 6, 5]]
+    batch = pad_batch(prompts, pad_id=0, side=side)
+    options = dict(mask_kind=kind, prefix_length=3, window=2)
+    together = model(batch.input_ids, attention_mask=batch.attention_mask, **options).logits
+    for row, prompt in enumerate(prompts):
+        alone = model(torch.tensor([prompt]), **options).logits[0]
+        real = batch.attention_mask[row].bool()
+        torch.testing.assert_close(together[row, real], alone, atol=2e-5, rtol=1e-5)
 
 
 def test_sliding_window():

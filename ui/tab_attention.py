@@ -91,7 +91,7 @@ def make_attention_handler(hub: ModelHub):
             t("mask.padding", language): build_attention_mask("bidirectional", width, width, real),
             t("mask.causal_padding", language): build_attention_mask("causal", width, width, real),
             t("mask.bidirectional", language): build_attention_mask("bidirectional", width, width),
-            t("mask.prefix_lm", language): build_attention_mask("prefix_lm", width, width, prefix_length=prefix_length),
+            t("mask.prefix_lm", language): build_attention_mask("prefix_lm", width, width, real, prefix_length=prefix_length),
             t("mask.sliding_window", language): build_attention_mask("sliding_window", width, width, window=window),
         }
         gallery_fig = mask_gallery({k: v[0, 0].cpu().numpy() for k, v in gallery.items()},
@@ -130,7 +130,8 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
     with gr.Row():
         padding_side = translated(gr.Radio(["left", "right"], value="left", label=t("att.side")), label="att.side")
         mask_kind = translated(gr.Dropdown(MASK_KINDS, value="causal", label=t("att.mask")), label="att.mask")
-        prefix_length = translated(NumberSlider(0, 32, value=4, step=1, label=t("att.prefix")), label="att.prefix")
+        prefix_length = translated(NumberSlider(0, 32, value=4, step=1, label=t("att.prefix")), label="att.prefix",
+                                   info="att.prefix_info")
         window = translated(NumberSlider(1, 32, value=3, step=1, label=t("att.window")), label="att.window")
     with gr.Row():
         layer = translated(NumberSlider(0, 11, value=0, step=1, label=t("att.layer")), label="att.layer")
