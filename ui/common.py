@@ -40,8 +40,15 @@ class Translated:
         self._entries: list[tuple[Any, dict[str, str]]] = []
 
     def __call__(self, component, **keys: str | Callable[[str], str]):
-        """Register ``component``; each attribute names a text key, or a function of the language."""
+        """Register ``component``; each attribute names a text key, or a function of the language.
+
+        Attributes the constructor left empty (an ``info`` hint, say) get their English text now,
+        so the first page shows them before any language switch.
+        """
         self._entries.append((component, keys))
+        for attr, key in keys.items():
+            if getattr(component, attr, None) in (None, ""):
+                setattr(component, attr, t(key) if isinstance(key, str) else key("en"))
         return component
 
     @property
