@@ -33,6 +33,19 @@ def _settings(language, penalty, temperature, top_k, top_p, min_p) -> SamplingCo
         raise UserInputError(str(error)) from None
 
 
+def tokens_worth_showing(*distributions: torch.Tensor) -> list[int]:
+    """Up to ``SHOWN`` ids: each distribution's likeliest tokens in turn, skipping tokens it gives p = 0.
+
+    After a cut (temperature 0 keeps one token) the survivors come first, then the model's own
+    favourites that were cut, never arbitrary zero-probability ids.
+    """
+    ids: list[int] = []
+    for probs in distributions:
+        top = probs.topk(min(SHOWN, probs.numel()))
+        ids += [token for token, p in zip(top.indices.tolist(), top.values.tolist()) if p > 0]
+    return list(dict.fromkeys(ids))[:SHOWN]
+
+
 def _next_token_logits(loaded, prompt: str, language: str) -> tuple[torch.Tensor, list[int]]:
     ids = loaded.tokenizer.encode(text_input(prompt, t("smp.prompt", language), MAX_PROMPT_CHARACTERS, language=language))
     (ids,), _ = fit_to_context([ids], 1, loaded.context)
@@ -53,9 +66,7 @@ def make_handlers(hub: ModelHub):
         seen = seen_tokens([ids], logits.shape[-1])
         result = process_logits(logits[None], config, seen, keep_stages=True)
         stages = {name: probs[0] for name, probs in result.stages.items()}
-        # Show the tokens that matter at the end, plus the model's own favourites.
-        shown = torch.cat([stages["min_p"].topk(SHOWN).indices, stages["model"].topk(SHOWN).indices])
-        shown = list(dict.fromkeys(shown.tolist()))[:SHOWN]
+        shown = tokens_worth_showing(stages["min_p"], stages["model"])
         labels = [p.text for p in loaded.tokenizer.pieces(shown)]
         panels, facts = {}, {}
         for name in STAGES:
@@ -103,7 +114,7 @@ def make_handlers(hub: ModelHub):
         generator = torch.Generator().manual_seed(seed)
         drawn = sample_many(probs[0], draws, generator)
         counts = torch.bincount(drawn, minlength=probs.shape[-1]).float() / draws
-        shown = list(dict.fromkeys(probs[0].topk(SHOWN).indices.tolist() + counts.topk(SHOWN).indices.tolist()))[:SHOWN]
+        shown = tokens_worth_showing(probs[0], counts)
         labels = [p.text for p in loaded.tokenizer.pieces(shown)]
         tv = 0.5 * float((counts - probs[0]).abs().sum())
         fig = draws_vs_distribution(labels, probs[0, shown].tolist(), counts[shown].tolist(),
