@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import logging
 import os
 from pathlib import Path
 
@@ -21,10 +22,11 @@ import torch  # noqa: E402
 from ui import classroom, tab_attention, tab_inside, tab_padding, tab_sampling, tab_tokens  # noqa: E402
 from ui.common import Translated, friendly, t  # noqa: E402
 from ui.deeplinks import DeepLinks  # noqa: E402
-from ui.hub import MODEL_CHOICES, ModelHub  # noqa: E402
+from ui.hub import MODEL_CHOICES, ModelHub, ModelUnavailableError  # noqa: E402
 from ui.i18n import LANGUAGES  # noqa: E402
 from viz.tokens import CSS  # noqa: E402
 
+log = logging.getLogger("next_token_lab")
 TAB_IDS = ("tokens", "attention", "padding", "sampling", "inside")
 # A link's ?lang= wins; otherwise the browser's language decides.
 DETECT_LANGUAGE_JS = (
@@ -70,19 +72,31 @@ def build_demo(hub: ModelHub) -> gr.Blocks:
 
         @friendly
         def describe_model(model_name: str, language_code: str):
-            """Load (once) and describe the chosen model; this is also the page's warm-up."""
-            loaded = hub.get(model_name)
+            """Load (once) and describe the chosen model; this is also the page's warm-up.
+
+            A model that cannot be loaded here (GPT-2 without network) puts the page back on the
+            bundled one and says why, instead of leaving every control showing "Error".
+            """
+            note = ""
+            try:
+                loaded = hub.get(model_name)
+            except ModelUnavailableError as error:
+                log.warning("%s unavailable, falling back to the bundled model: %s", model_name, error)
+                note = t("app.model_unavailable", language_code).format(model=model_name, reason=error)
+                gr.Warning(note)
+                loaded = hub.get("bundled")
             facts = loaded.describe()
-            text = t("app.status", language_code).format(**facts)
+            text = note + t("app.status", language_code).format(**facts)
             if loaded.random_weights:
                 text += t("app.random_note", language_code)
-            return (text, facts, gr.update(maximum=facts["layers"] - 1), gr.update(maximum=facts["heads"] - 1))
+            return (text, facts, gr.update(maximum=facts["layers"] - 1), gr.update(maximum=facts["heads"] - 1),
+                    loaded.key)
 
         model_facts = gr.JSON(visible=False)
         translated_components = translated.components
         language.change(lambda code: translated.updates(code), language, translated_components,
                         api_name="switch_language", api_visibility="private", queue=False)
-        described = [status, model_facts, layer, head]
+        described = [status, model_facts, layer, head, model_choice]
         model_choice.change(describe_model, [model_choice, language], described, api_name="model_info")
         language.change(describe_model, [model_choice, language], described, api_name="model_info_in_language",
                         api_visibility="private")

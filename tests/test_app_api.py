@@ -103,8 +103,12 @@ def test_model_info_and_offline_gpt2_message(client):
     status, facts, *_ = client.predict("bundled", "zh", api_name="/model_info")
     assert facts["model"] == "bundled" and facts["device"] in ("cpu", "cuda", "cuda:0", "mps")
     assert "模型" in status
+    # Offline, choosing GPT-2 puts the page back on the bundled model and says why.
+    status, facts, layer, head, choice = client.predict("gpt2", "en", api_name="/model_info")
+    assert "could not download" in status and "back on the bundled model" in status
+    assert facts["model"] == "bundled" == choice
     with pytest.raises(AppError, match="could not download"):
-        client.predict("gpt2", "en", api_name="/model_info")
+        client.predict("gpt2", "ROMEO:", 1.0, 1.0, 0, 0.9, 0.0, "en", api_name="/distribution")
 
 
 def test_hub_serves_gpt2_from_a_local_folder(tiny_checkpoint):

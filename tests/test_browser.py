@@ -123,3 +123,20 @@ def test_csv_download_holds_the_open_tabs_numbers(app_url, browser):
     assert rows[0] == "figure,trace,x,y,value" and len(rows) > 50
     assert any("right-naive" in row for row in rows[1:])
     page.close()
+
+
+def test_choosing_gpt2_offline_falls_back_to_the_bundled_model(app_url, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(app_url)
+    status = page.locator("#model-status")
+    status.get_by_text("bundled").wait_for(timeout=30_000)
+    page.locator("#model-choice input").click()
+    page.get_by_role("option", name="gpt2").click()
+    page.get_by_text("could not be loaded here").first.wait_for(timeout=30_000)  # the warning says why
+    page.wait_for_timeout(500)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "gpt2-offline.png"))
+    assert page.locator("#model-choice input").input_value() == "bundled"
+    assert "bundled ·" in status.inner_text()
+    assert page.locator(".error").count() == 0, "no control is left showing Error"
+    page.close()
