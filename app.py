@@ -38,10 +38,12 @@ DETECT_LANGUAGE_JS = (
 def build_demo(hub: ModelHub) -> gr.Blocks:
     translated = Translated()
     with gr.Blocks(title="Next-Token Lab") as demo:
-        with gr.Row(equal_height=True):
+        with gr.Row():
             with gr.Column(scale=4):
                 translated(gr.Markdown(t("app.title")), value="app.title")
                 translated(gr.Markdown(t("app.subtitle")), value="app.subtitle")
+                status = gr.Markdown(t("app.status_loading"), elem_id="model-status")
+                bar = classroom.build_bar(translated, {tab: f"tab.{tab}" for tab in TAB_IDS})
             with gr.Column(scale=1, min_width=200):
                 language = translated(
                     gr.Radio([(name, code) for code, name in LANGUAGES.items()], value="en",
@@ -52,8 +54,6 @@ def build_demo(hub: ModelHub) -> gr.Blocks:
                     gr.Dropdown(list(MODEL_CHOICES), value="bundled", label=t("app.model"), elem_id="model-choice"),
                     label="app.model", info="app.model_info",
                 )
-        status = gr.Markdown(t("app.status_loading"), elem_id="model-status")
-        bar = classroom.build_bar(translated, {tab: f"tab.{tab}" for tab in TAB_IDS})
         links = DeepLinks()
         with gr.Tabs() as tabs:
             with translated(gr.Tab(t("tab.tokens"), id="tokens"), label="tab.tokens") as tokens_tab:

@@ -81,7 +81,7 @@ def test_deep_link_opens_the_tab_with_its_inputs_and_figure(app_url, browser):
 def test_keyboard_only_walk_through_the_tokenization_tab(app_url, browser):
     page = browser.new_page(locale="en-US", viewport={"width": 1400, "height": 1000})
     page.goto(app_url)
-    page.wait_for_selector("#tok-text textarea")
+    page.wait_for_selector("#tok-chips .ntl-chip", timeout=30_000)  # the opening example has run
     page.locator("#tok-text textarea").focus()
     page.keyboard.press("Control+A")
     page.keyboard.type("keyboard only 键盘")
@@ -91,8 +91,7 @@ def test_keyboard_only_walk_through_the_tokenization_tab(app_url, browser):
             break
     assert page.evaluate("document.activeElement.id") == "tok-run", "the run button is reachable by Tab"
     page.keyboard.press("Enter")
-    page.wait_for_selector("#tok-chips .ntl-chip", timeout=30_000)
-    assert "keyboard" in page.locator("#tok-chips").inner_text()
+    page.wait_for_function("document.querySelector('#tok-chips').innerText.includes('keyboard')", timeout=30_000)
     page.close()
 
 
@@ -102,8 +101,9 @@ def test_projector_mode_and_copy_link(app_url, browser):
     page.wait_for_selector("#projector input")
     page.locator("#projector input").check()
     page.wait_for_function("document.body.classList.contains('ntl-projector')")
+    assert page.locator("#link-box").count() == 0 or not page.locator("#link-box").is_visible(), "no empty box before a link"
     page.locator("#copy-link").click()
-    page.wait_for_function("document.querySelector('#link-box textarea, #link-box input').value.includes('tab=tokens')")
+    page.wait_for_function("(document.querySelector('#link-box textarea, #link-box input') || {value: ''}).value.includes('tab=tokens')")
     link = page.locator("#link-box textarea, #link-box input").first.input_value()
     assert link.startswith(app_url.rstrip("/")) and "text=" in link
     page.close()

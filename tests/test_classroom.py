@@ -42,6 +42,24 @@ def test_deep_link_round_trip(links, tab):
     assert values == state
 
 
+def test_links_write_whole_numbers_as_slider_values_arrive():
+    from ui.deeplinks import DeepLinks
+    import gradio as gr
+
+    links = DeepLinks()
+    with gr.Blocks():
+        links.tab("padding").fields.update(new=gr.Slider(1, 48, step=1), side=gr.Slider(0.0, 1.0, step=0.1))
+    query = links.to_query("padding", {"new": 10.0, "side": 0.5})
+    assert "new=10&" in query + "&" and "side=0.5" in query
+
+
+def test_prepared_lessons_keep_each_heading_out_of_the_bullet_above_it():
+    from ui.presets import presets_markdown
+
+    text = presets_markdown("en", {"tokens": "Tokens", "padding": "Padding"})
+    assert text.startswith("**Tokens**\n\n- [") and "\n\n**Padding**\n\n- [" in text
+
+
 def test_malformed_links_are_ignored_with_a_notice(links):
     tab, values, notices = links.from_query(
         {"tab": "padding", "strategy": "sideways", "new": "NaN", "row": "99", "colour": "red", "model": "/etc/passwd"}

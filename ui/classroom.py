@@ -47,7 +47,7 @@ def build_bar(translated: Translated, tab_titles: dict[str, str]) -> ClassroomBa
         projector = translated(gr.Checkbox(False, label=t("app.projector"), elem_id="projector"), label="app.projector")
         copy_link = translated(gr.Button(t("app.copy_link"), size="sm", elem_id="copy-link"), value="app.copy_link")
         csv_button = translated(gr.Button(t("app.csv"), size="sm", elem_id="csv-button"), value="app.csv")
-    link_box = translated(gr.Textbox(label=t("app.link"), interactive=False, visible=True, elem_id="link-box",
+    link_box = translated(gr.Textbox(label=t("app.link"), interactive=False, visible=False, elem_id="link-box",
                                      buttons=["copy"], max_lines=2), label="app.link")
     csv_file = gr.File(visible=False, elem_id="csv-file")
     notice = gr.Markdown(visible=False, elem_id="link-notice")
@@ -78,10 +78,10 @@ def wire(demo: gr.Blocks, links: DeepLinks, tabs: gr.Tabs, tab_components: dict[
     fields = [(tab_id, name, component) for tab_id, link in links.tabs.items() for name, component in link.fields.items()]
     field_components = [component for _, _, component in fields]
 
-    def make_link(tab_id: str, language_code: str, model_name: str, *values) -> str:
-        """The query string that reopens the current tab with its current inputs."""
+    def make_link(tab_id: str, language_code: str, model_name: str, *values):
+        """The query string that reopens the current tab with its current inputs (the box appears with it)."""
         chosen = {name: value for (tab, name, _), value in zip(fields, values) if tab == tab_id}
-        return links.to_query(tab_id, chosen, language_code, model_name)
+        return gr.update(value=links.to_query(tab_id, chosen, language_code, model_name), visible=True)
 
     bar.copy_link.click(make_link, [current_tab, language, model_choice, *field_components], bar.link_box,
                         api_name="make_link").then(None, bar.link_box, bar.link_box, js=ABSOLUTE_LINK_JS)
@@ -95,7 +95,8 @@ def wire(demo: gr.Blocks, links: DeepLinks, tabs: gr.Tabs, tab_components: dict[
         updates += [gr.update(value=values[name]) if tab == tab_id and name in values else gr.skip()
                     for tab, name, _ in fields]
         text = t("app.link_notice", values.get("lang", "en")).format(notices="; ".join(notices)) if notices else ""
-        updates += [gr.update(value=text, visible=bool(notices)), tab_id or gr.skip(), tab_id or ""]
+        # Without a link the first tab's example runs anyway (it is cheap), so the page never opens blank.
+        updates += [gr.update(value=text, visible=bool(notices)), tab_id or gr.skip(), tab_id or next(iter(tab_components))]
         return updates
 
     pending = gr.State("")

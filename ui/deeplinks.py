@@ -78,7 +78,12 @@ class DeepLinks:
         for name in self.tabs[tab].fields:
             if name in values and values[name] is not None:
                 value = values[name]
-                params[name] = str(value).lower() if isinstance(value, bool) else str(value)
+                if isinstance(value, bool):
+                    params[name] = str(value).lower()
+                elif isinstance(value, float) and value.is_integer():
+                    params[name] = str(int(value))  # a slider sends 10.0; the link says 10
+                else:
+                    params[name] = str(value)
         return "?" + urlencode(params)
 
     def from_query(self, params: Mapping[str, str]) -> tuple[str | None, dict[str, Any], list[str]]:

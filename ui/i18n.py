@@ -28,7 +28,7 @@ EN = {
     "tok.intro": (
         "A model never sees letters: it sees **token ids**. Each tokenizer cuts text into pieces from its own "
         "vocabulary (byte-pair encoding over UTF-8 bytes). Compare three real ones: GPT-2 (50 257 tokens), "
-        "cl100k (GPT-3.5/4, ~100 k) and o200k (GPT-4o, ~200 k). A Chinese character or an emoji is 3–4 bytes; "
+        "cl100k (GPT-3.5/4, ~100 k) and o200k (GPT-4o, ~200 k). A Chinese character is 3 bytes, an emoji 4 (a family emoji glues several with joiners: 18 bytes or more); "
         "when a tokenizer splits it, a single token is **not a valid character on its own** — shown here by its "
         "hex bytes with a dashed border, and framed together with the tokens that complete the character."
     ),
@@ -421,7 +421,7 @@ ZH = {
     "tok.intro": (
         "模型看不到“字”，它看到的是**词元 id**。每种分词器都用自己的词表把文本切成片段（在 UTF-8 字节上做 BPE）。"
         "这里并排比较三种真实的分词器：GPT-2（50 257 个词元）、cl100k（GPT-3.5/4，约 10 万）和 o200k（GPT-4o，约 20 万）。"
-        "一个汉字或表情符号占 3–4 个字节；如果分词器把它拆开，单个词元**本身就不是一个完整的字符**——"
+        "一个汉字占 3 个字节，一个表情符号占 4 个（家庭表情由几个表情加连接符拼成，要 18 个字节以上）；如果分词器把它拆开，单个词元**本身就不是一个完整的字符**——"
         "这里用虚线框和十六进制字节显示它，并把拼成同一个字符的几个词元框在一起。"
     ),
     "tok.text": "文本",

@@ -24,10 +24,11 @@ def preset_query(preset: dict, language: str) -> str:
 def presets_markdown(language: str, tab_titles: dict[str, str]) -> str:
     """A bulleted list of lesson links grouped under each tab's title."""
     language = normalise_language(language)
-    lines = []
+    sections = []
     for tab, title in tab_titles.items():
         entries = [p for p in load_presets() if p["tab"] == tab]
         if entries:
-            lines.append(f"**{title}**")
-            lines.extend(f"- [{p[language]}]({preset_query(p, language)})" for p in entries)
-    return "\n".join(lines)
+            items = "\n".join(f"- [{p[language]}]({preset_query(p, language)})" for p in entries)
+            sections.append(f"**{title}**\n\n{items}")
+    # Blank lines between sections: a heading right after a bullet would be read as part of that bullet.
+    return "\n\n".join(sections)
