@@ -36,3 +36,26 @@ def test_greedy_stage_chart_shows_the_survivor_and_the_tokens_it_beat(hub):
     histogram, draw_facts = draw("bundled", ROMEO, 1.0, 0.0, 0, 1.0, 0.0, 500, 0, "en")
     assert draw_facts["total_variation"] == 0.0
     assert [len(bars.x) for bars in histogram.data] == [1, 1], "one token can be drawn, so one bar"
+
+
+def test_padding_table_says_bit_for_bit_only_when_it_is(hub):
+    from ui.tab_padding import make_padding_handler
+
+    grids, table, _, summary = make_padding_handler(hub)("bundled", "ROMEO:\nJULIET:\nWherefore art thou", 5, "right-masked", 1, "en")
+    rows = [row for rows in summary.values() for row in rows]
+    exact = sum(row["max_abs_dlogit"] == 0 for row in rows)
+    rounding = sum(row["same_logits"] and row["max_abs_dlogit"] > 0 for row in rows)
+    assert rounding > 0, "batched float sums differ in the last bits somewhere"
+    assert table.count("bit for bit") == exact and table.count("same up to float rounding") == rounding
+    # right-masked's first pass stops at the shortest prompt: the grids mark that column in all three panels.
+    assert [shape.x0 for shape in grids.layout.shapes] == [2.5] * 3  # "ROMEO:" is 3 tokens, the shortest
+    left_grids, *_ = make_padding_handler(hub)("bundled", "ROMEO:\nJULIET:\nWherefore art thou", 5, "left", 1, "en")
+    assert not left_grids.layout.shapes, "every other strategy's first pass takes the whole grid"
+
+
+def test_padding_row_slider_offers_only_rows_the_batch_has():
+    from ui.tab_padding import row_range
+
+    assert row_range("a\n\nb\nc")["maximum"] == 2
+    assert row_range("only one")["maximum"] == 1 and row_range("")["maximum"] == 1
+    assert row_range("\n".join("abcdefgh"))["maximum"] == 3  # MAX_BATCH rows at most

@@ -139,7 +139,9 @@ EN = {
     "pad.first_diverge": "first token that differs from running alone",
     "pad.note.blank": "Skipped {n} empty line(s): a prompt needs at least one token.",
     "pad.note.truncated": "Prompt(s) {rows} kept only their last {room} tokens so that prompt + new tokens fit the context.",
-    "pad.match": "identical",
+    "pad.match": "same up to float rounding",
+    "pad.match_exact": "identical, bit for bit",
+    "pad.grid.first_pass": " ← first pass ends here; later columns go one step at a time",
     "pad.same_tokens": "same tokens, other logits",
     "pad.differs_at": "differs from token {i}",
     # Sampling lab
@@ -525,7 +527,9 @@ ZH = {
     "pad.first_diverge": "第一个与单独运行不同的词元",
     "pad.note.blank": "跳过了 {n} 个空行：每个提示至少需要一个词元。",
     "pad.note.truncated": "提示 {rows} 只保留了最后 {room} 个词元，使提示加新词元不超过上下文长度。",
-    "pad.match": "完全相同",
+    "pad.match": "相同（仅差浮点舍入）",
+    "pad.match_exact": "逐位完全相同",
+    "pad.grid.first_pass": " ← 第一次前向到此为止；之后的列逐步送入",
     "pad.same_tokens": "词元相同，logits 不同",
     "pad.differs_at": "从第 {i} 个词元起不同",
     "smp.intro": (

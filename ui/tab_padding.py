@@ -77,6 +77,7 @@ def make_padding_handler(hub: ModelHub):
             (t("pad.grid.tokens", language), t("pad.grid.mask_llama" if shown is PaddingStrategy.RIGHT_MASKED else "pad.grid.mask", language),
              t("pad.grid.positions", language)),
             t("pad.fig.layout", language).format(strategy=shown.value), t(f"pad.explain.{shown.value}", language),
+            first_pass=(layout.first_pass_columns, t("pad.grid.first_pass", language)),
         )
         bar_text = lambda top: ([p.text for p in tokenizer.pieces(top.ids)], top.probs)  # noqa: E731
         bars = prediction_bars(
@@ -99,7 +100,9 @@ def _results_table(comparison: StrategyComparison, tokenizer, language: str) -> 
             if c.first_divergence is not None and c.first_divergence < len(pieces):
                 pieces[c.first_divergence] = (f'<span class="ntl-diverge" title="{t("pad.first_diverge", language)}">'
                                               f'{pieces[c.first_divergence]}</span>')
-            if c.same_logits:
+            if c.max_abs_dlogit == 0:
+                verdict = f'<span class="ntl-match">✓ {t("pad.match_exact", language)}</span>'
+            elif c.same_logits:
                 verdict = f'<span class="ntl-match">✓ {t("pad.match", language)}</span>'
             elif c.matches_alone:
                 verdict = f'<span class="ntl-near">≈ {t("pad.same_tokens", language)}</span>'
@@ -108,6 +111,12 @@ def _results_table(comparison: StrategyComparison, tokenizer, language: str) -> 
             rows.append(f"<tr><td>{strategy.value}</td><td>#{c.row}</td><td>{''.join(pieces)}</td><td>{verdict}</td>"
                         f"<td>{c.max_abs_dlogit:.2e}</td></tr>")
     return f'<table class="ntl-table"><thead><tr>{header}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def row_range(prompts_text: str):
+    """The row slider offers only rows the batch has (one per non-empty line, at least two)."""
+    count = sum(1 for line in str(prompts_text or "").splitlines() if line.strip())
+    return gr.update(maximum=max(1, min(count, MAX_BATCH) - 1))
 
 
 def build(translated: Translated, hub: ModelHub, model_choice, language, link: TabLink) -> None:
@@ -128,5 +137,7 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
     inputs, outputs = [model_choice, prompts, max_new, strategy, row, language], [grids, table, bars, summary]
     handler = make_padding_handler(hub)
     run.click(handler, inputs, outputs, api_name="padding_lab")
+    # On load and on every edit (a link's prompts included); links may still name any row up to MAX_BATCH - 1.
+    gr.on(None, row_range, [prompts], row, queue=False, api_name="padding_rows", api_visibility="private")
     link.fields.update(prompts=prompts, new=max_new, strategy=strategy, row=row)
     link.handler, link.inputs, link.outputs = handler, inputs, outputs

@@ -18,18 +18,32 @@ def layout_grids(
     titles: tuple[str, str, str],
     title: str,
     summary: str,
+    first_pass: tuple[int, str] | None = None,
 ) -> go.Figure:
-    """Three aligned grids (rows = prompts, columns = positions in the padded batch)."""
+    """Three aligned grids stacked full width (rows = prompts, columns = positions in the padded batch).
+
+    ``first_pass`` (columns, label) marks where the first forward pass stops when it does not
+    take the whole grid (LLaMA's right-masked start); later columns are fed one step at a time.
+    """
     rows, columns = attention_mask.shape
     text = [[visible_token(t) for t in row] for row in token_text]
+    font = {"size": 11 if columns <= 32 else 9}
+    cell = {"xgap": 2, "ygap": 2, "showscale": False}
     fig = subplots([
-        [go.Heatmap(z=attention_mask, text=text, texttemplate="%{text}", textfont={"size": 11}, colorscale=MASK_SCALE, zmin=0, zmax=1,
-                    showscale=False, xgap=2, ygap=2, hovertemplate="row %{y}, column %{x}: %{text}<extra></extra>")],
-        [go.Heatmap(z=attention_mask, text=attention_mask, texttemplate="%{text}", colorscale=MASK_SCALE, zmin=0, zmax=1,
-                    showscale=False, xgap=2, ygap=2, hovertemplate="row %{y}, column %{x}: mask %{z}<extra></extra>")],
-        [go.Heatmap(z=position_ids, text=position_ids, texttemplate="%{text}", colorscale=HEATMAP_SCALE, showscale=False,
-                    xgap=2, ygap=2, hovertemplate="row %{y}, column %{x}: position %{z}<extra></extra>")],
-    ], 3, titles, horizontal_spacing=0.04, column_widths=[0.5, 0.25, 0.25],
-        x_axis={"tickmode": "array", "tickvals": list(range(columns))},
+        [go.Heatmap(z=attention_mask, text=text, texttemplate="%{text}", textfont=font, colorscale=MASK_SCALE, zmin=0, zmax=1,
+                    hovertemplate="row %{y}, column %{x}: %{text}<extra></extra>", **cell)],
+        [go.Heatmap(z=attention_mask, text=attention_mask, texttemplate="%{text}", textfont=font, colorscale=MASK_SCALE,
+                    zmin=0, zmax=1, hovertemplate="row %{y}, column %{x}: mask %{z}<extra></extra>", **cell)],
+        [go.Heatmap(z=position_ids, text=position_ids, texttemplate="%{text}", textfont=font, colorscale=HEATMAP_SCALE,
+                    hovertemplate="row %{y}, column %{x}: position %{z}<extra></extra>", **cell)],
+    ], 1, titles, vertical_spacing=0.3 / 3,
+        x_axis={"tickmode": "array", "tickvals": list(range(columns)), "tickfont": font},
         y_axis={"autorange": "reversed", "tickmode": "array", "tickvals": list(range(rows)), "ticktext": [f"#{r}" for r in range(rows)]})
-    return finish(fig, title, summary, height=140 + 48 * rows)
+    if first_pass is not None and first_pass[0] < columns:
+        boundary, label = first_pass
+        for suffix in ("", "2", "3"):
+            fig.add_shape(type="line", x0=boundary - 0.5, x1=boundary - 0.5, y0=0, y1=1, xref=f"x{suffix}", yref=f"y{suffix} domain",
+                          line={"color": "#000", "width": 3, "dash": "dash"})
+        fig.add_annotation(x=boundary - 0.5, y=0, xref="x3", yref="y3 domain", yshift=-24, text=label, showarrow=False,
+                           xanchor="left", yanchor="top", font={"size": 12})
+    return finish(fig, title, summary, height=200 + 3 * (36 * rows + 50))
