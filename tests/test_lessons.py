@@ -59,3 +59,14 @@ def test_padding_row_slider_offers_only_rows_the_batch_has():
     assert row_range("a\n\nb\nc")["maximum"] == 2
     assert row_range("only one")["maximum"] == 1 and row_range("")["maximum"] == 1
     assert row_range("\n".join("abcdefgh"))["maximum"] == 3  # MAX_BATCH rows at most
+
+
+def test_decoding_summary_names_the_likeliest_output_whichever_strategy_found_it(hub):
+    from ui.tab_inside import DECODING_EXAMPLE, make_decoding_handler
+
+    _, bars, facts = make_decoding_handler(hub)("bundled", DECODING_EXAMPLE, 16, 2, 40, 0.9, 0.1, 1.3, 0, "en")
+    best = max(facts, key=lambda f: f["sequence_logprob"])
+    summary = bars.layout.meta["summary"]
+    assert f"({best['sequence_logprob']:.1f} nats)" in summary
+    greedy = facts[0]
+    assert greedy["loop"] is not None or f"{greedy['repeated_trigram_share']:.0%} of its 3-grams" in summary

@@ -282,7 +282,8 @@ EN = {
         "### Decoding strategies side by side\nOne prompt, five strategies, each with the repetition "
         "penalty off and on. **Greedy** always takes the top token and easily falls into a loop that "
         "repeats itself — the “复读机” (*repeater*) problem. **Beam search** keeps several candidate "
-        "continuations and returns the most likely one; **top-k / top-p / min-p** sample from a trimmed "
+        "continuations and returns the likeliest one *it kept* — a search, not a guarantee: with few "
+        "beams another strategy can end on a likelier sequence; **top-k / top-p / min-p** sample from a trimmed "
         "distribution; the **repetition penalty** lowers every token already seen. All runs make the "
         "same number of tokens, so their log-probabilities under the model compare directly: higher "
         "means more likely, not necessarily better."
@@ -316,8 +317,10 @@ EN = {
         "Greedy falls into a loop: from token {start} on, the same {period} token(s) repeat to the end."
     ),
     "ins.dec.summary_no_loop": (
-        "Greedy does not loop on this prompt within these tokens; try more tokens or another prompt."
+        "Greedy repeats no fixed cycle to the end here, yet {repeated:.0%} of its 3-grams are repeats; "
+        "try more tokens or another prompt."
     ),
+    "ins.dec.summary_best": " Likeliest output: {strategy}, penalty {penalty} ({logprob:.1f} nats).",
     "ins.tf.heading": (
         "### Teacher forcing vs generation\nTraining feeds the true text and asks for the next token at "
         "every position at once: the targets are the inputs shifted by one, and **one forward pass** "
@@ -660,8 +663,8 @@ ZH = {
     ),
     "ins.dec.heading": (
         "### 解码策略并排比较\n同一个提示，五种策略，每种都分别关闭和打开重复惩罚。**贪心解码**每次都取概率最高的"
-        "词元，很容易陷入自我重复的循环——也就是常说的“复读机”问题。**束搜索**同时保留几条候选续写，最后返回概率最"
-        "高的一条；**top-k / top-p / min-p** 在截断后的分布里抽样；**重复惩罚**会压低所有已"
+        "词元，很容易陷入自我重复的循环——也就是常说的“复读机”问题。**束搜索**同时保留几条候选续写，最后返回它保留下来的"
+        "候选中概率最高的一条——这只是搜索，不是保证：束很窄时，别的策略可能得到概率更高的序列；**top-k / top-p / min-p** 在截断后的分布里抽样；**重复惩罚**会压低所有已"
         "经出现过的词元。每种方式生成的词元数相同，所以它们在模型下的对数概率可以直接比较：越高表示越“像模型会说的话”，"
         "但不一定越好。"
     ),
@@ -694,8 +697,10 @@ ZH = {
         "贪心解码陷入了循环：从第 {start} 个词元起，同样的 {period} 个词元一直重复到结尾。"
     ),
     "ins.dec.summary_no_loop": (
-        "在这些词元之内，贪心解码在这个提示上没有陷入循环；可以多生成一些，或换个提示试试。"
+        "贪心解码在这里没有一直重复同一个循环到结尾，但它的 3-gram 中有 {repeated:.0%} 是重复的；"
+        "可以多生成一些，或换个提示试试。"
     ),
+    "ins.dec.summary_best": " 概率最高的输出：{strategy}，重复惩罚 {penalty}（{logprob:.1f} nats）。",
     "ins.tf.heading": (
         "### 教师强制 vs 自回归生成\n训练时把真实文本整段喂给模型，让它在每个位置同时预测下一个词元：目标就是把输"
         "入左移一位，**一次前向计算**就得到所有位置的损失（也就是*惊讶度*，−log p）。生成时做不到这一点：每个"

@@ -300,7 +300,10 @@ def make_decoding_handler(hub: ModelHub):
         }
         greedy = outputs[0]
         summary = (t("ins.dec.summary_loop", language).format(start=greedy.loop.start, period=greedy.loop.period)
-                   if greedy.loop else t("ins.dec.summary_no_loop", language))
+                   if greedy.loop else t("ins.dec.summary_no_loop", language).format(repeated=greedy.repeated_trigram_share))
+        best = max(range(len(rows)), key=lambda i: rows[i]["logprob"])
+        summary += t("ins.dec.summary_best", language).format(strategy=rows[best]["strategy"], penalty=rows[best]["penalty"],
+                                                             logprob=rows[best]["logprob"])
         bars = decoding_bars([names[s] for s in Strategy], series,
                              (t("ins.dec.fig.logprob", language), t("ins.dec.fig.repeated", language)),
                              t("ins.dec.fig.title", language), summary)
