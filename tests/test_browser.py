@@ -140,3 +140,16 @@ def test_choosing_gpt2_offline_falls_back_to_the_bundled_model(app_url, browser)
     assert "bundled ·" in status.inner_text()
     assert page.locator(".error").count() == 0, "no control is left showing Error"
     page.close()
+
+
+def test_teacher_forcing_marks_generated_tokens_that_match_the_text_in_green(app_url, browser):
+    page = browser.new_page(locale="en-US", viewport={"width": 1400, "height": 1000})
+    page.goto(f"{app_url}?tab=inside")
+    page.locator("#ins-tf-run").click()
+    page.wait_for_selector("#ins-tf-generation .ntl-match", timeout=60_000)
+    colours = page.evaluate("""() => ['.ntl-match', '.ntl-diverge', '.ntl-prompt'].map(
+        c => getComputedStyle(document.querySelector('#ins-tf-generation ' + c)).color)""")
+    page.locator("#ins-tf-generation").screenshot(path=str(SCREENSHOTS / "teacher-forcing.png"))
+    page.close()
+    assert colours[0] == "rgb(0, 158, 115)", "a matching token is green"
+    assert len(set(colours)) == 3, "match, divergence and prompt are told apart"

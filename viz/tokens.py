@@ -76,7 +76,7 @@ CSS = """
 .ntl-table { border-collapse:collapse; margin:6px 0; }
 .ntl-table th, .ntl-table td { border:1px solid #bbb; padding:3px 8px; text-align:left; }
 .ntl-gen { line-height:2; font-family: 'Noto Sans Mono', monospace; }
-.ntl-gen span { padding:1px 2px; border-radius:3px; color:#111; }
+:where(.ntl-gen span) { padding:1px 2px; border-radius:3px; color:#111; }  /* no specificity: .ntl-match etc. win */
 .ntl-prompt { color:#555; }
 .ntl-match { color:#009E73; font-weight:bold; }
 .ntl-near { color:#D55E00; font-weight:bold; }
