@@ -364,7 +364,7 @@ EN = {
     "ins.about.h.key": "fact",
     "ins.about.h.value": "value",
     "ins.about.fig.curves": "Training curves",
-    "ins.about.fig.curves_summary": "Cross-entropy in nats per token; the gap between training and validation is overfitting.",
+    "ins.about.fig.curves_summary": "Cross-entropy in nats per token. Validation is whole works never trained on, so the gap is part unfamiliar plays, part memorising: only a validation curve that turns up is plain overfitting.",
     "ins.about.fig.channels": "Validation loss per channel",
     "ins.about.fig.channels_summary": (
         "A loss per data source (channel) shows what the model learned well and what it did not."
@@ -744,7 +744,7 @@ ZH = {
     "ins.about.h.key": "项目",
     "ins.about.h.value": "数值",
     "ins.about.fig.curves": "训练曲线",
-    "ins.about.fig.curves_summary": "每个词元的交叉熵（nats）；训练与验证之间的差距就是过拟合。",
+    "ins.about.fig.curves_summary": "每个词元的交叉熵（nats）。验证集是从未训练过的整部作品，所以两者的差距一部分来自陌生的剧本，一部分来自死记训练文本：只有验证曲线掉头向上，才是单纯的过拟合。",
     "ins.about.fig.channels": "各渠道的验证损失",
     "ins.about.fig.channels_summary": (
         "按数据来源（渠道）分别看损失，才知道模型哪些学得好、哪些没学好。"
