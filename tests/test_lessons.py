@@ -70,3 +70,14 @@ def test_decoding_summary_names_the_likeliest_output_whichever_strategy_found_it
     assert f"({best['sequence_logprob']:.1f} nats)" in summary
     greedy = facts[0]
     assert greedy["loop"] is not None or f"{greedy['repeated_trigram_share']:.0%} of its 3-grams" in summary
+
+
+def test_chinese_page_names_strategies_genres_and_the_stopping_reason_in_chinese(hub):
+    from ui.tab_inside import make_about_handler
+    from ui.tab_padding import make_padding_handler
+
+    text, _, channels, _ = make_about_handler(hub)("zh")
+    assert "喜剧" in text and "时间预算用完" in text and "time_budget" not in text
+    assert {trace.name for trace in channels.data} == {"喜剧", "悲剧", "历史剧", "诗"}
+    _, table, _, _ = make_padding_handler(hub)("bundled", "ROMEO:\nJULIET:", 3, "left", 1, "zh")
+    assert "right-masked：右填充" in table

@@ -142,6 +142,11 @@ def number(value: Any, name: str, low: float, high: float, integer: bool = False
     return float(value)
 
 
+def named_choices(prefix: str, values: Sequence[str]) -> Callable[[str], list[tuple[str, str]]]:
+    """A dropdown's (shown name, value) pairs in a language: the names translate, the values do not."""
+    return lambda language="en": [(t(f"{prefix}.{value}", language), value) for value in values]
+
+
 def choice(value: Any, name: str, choices: Sequence[str], language: str = "en") -> str:
     """Validate a value that must be one of a fixed list (a dropdown, or the API pretending to be one)."""
     if value not in choices:

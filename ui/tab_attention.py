@@ -9,7 +9,7 @@ import torch
 from model import MaskKind, build_attention_mask, generate, pad_batch
 from viz.attention import attention_heatmap, heads_grid, mask_gallery, mask_heatmap, prediction_bars
 
-from .common import MAX_NEW_TOKENS, MAX_PROMPT_CHARACTERS, NumberSlider, Translated, UserInputError, choice, friendly, on_gpu, normalise_language, number, t, text_input
+from .common import MAX_NEW_TOKENS, MAX_PROMPT_CHARACTERS, NumberSlider, Translated, UserInputError, choice, friendly, named_choices, on_gpu, normalise_language, number, t, text_input
 from .deeplinks import TabLink
 from .hub import ModelHub
 
@@ -128,8 +128,9 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
         prompt_b = translated(gr.Textbox("Once upon a time", label=t("att.prompt_b"), elem_id="att-b"),
                               label="att.prompt_b", info="att.prompt_b_info")
     with gr.Row():
-        padding_side = translated(gr.Radio(["left", "right"], value="left", label=t("att.side")), label="att.side")
-        mask_kind = translated(gr.Dropdown(MASK_KINDS, value="causal", label=t("att.mask")), label="att.mask")
+        sides, masks = named_choices("side", ["left", "right"]), named_choices("mask", MASK_KINDS)
+        padding_side = translated(gr.Radio(sides(), value="left", label=t("att.side")), label="att.side", choices=sides)
+        mask_kind = translated(gr.Dropdown(masks(), value="causal", label=t("att.mask")), label="att.mask", choices=masks)
         prefix_length = translated(NumberSlider(0, 32, value=4, step=1, label=t("att.prefix")), label="att.prefix",
                                    info="att.prefix_info")
         window = translated(NumberSlider(1, 32, value=3, step=1, label=t("att.window")), label="att.window")

@@ -48,6 +48,7 @@ from .common import (
     t,
     text_input,
 )
+from .i18n import TEXT
 from .deeplinks import TabLink
 from .hub import ModelHub
 
@@ -478,9 +479,27 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
+# Report values that are words, not numbers: shown in the page's language where the text has them.
+WORD_VALUES = {("corpus", "channels"): "genre", ("facts", "stopped_by"): "ins.about.stopped"}
+
+
+def report_word(prefix: str, value: Any, language: str) -> str:
+    """``value`` translated through ``prefix.value`` when that key exists, else as written."""
+    key = f"{prefix}.{value}"
+    return t(key, language) if key in TEXT["en"] else str(value)
+
+
 def report_facts(report: dict, language: str) -> list[tuple[str, str]]:
-    return [(t(key, language), _shown(value)) for key, path in REPORT_FACTS
-            if (value := _at(report, *path)) is not None and value != ""]
+    facts = []
+    for key, path in REPORT_FACTS:
+        value = _at(report, *path)
+        if value is None or value == "":
+            continue
+        if path in WORD_VALUES:
+            words = value if isinstance(value, list) else [value]
+            value = [report_word(WORD_VALUES[path], word, language) for word in words]
+        facts.append((t(key, language), _shown(value)))
+    return facts
 
 
 def make_about_handler(hub: ModelHub):
@@ -500,7 +519,7 @@ def make_about_handler(hub: ModelHub):
             empty = t("ins.about.no_report_short", language)
             return "\n\n".join(lines), message_figure(empty, title_curves), message_figure(empty, title_channels), {}
         facts = report_facts(report, language)
-        final = final_channel_losses(report)
+        final = {report_word("genre", name, language): loss for name, loss in final_channel_losses(report).items()}
         if final:
             facts.append((t("ins.about.fact.val_per_channel", language),
                           ", ".join(f"{name} {loss:.3f}" for name, loss in final.items())))
@@ -513,7 +532,7 @@ def make_about_handler(hub: ModelHub):
                      if losses else message_figure(t("ins.about.no_curves", language), title_curves))
         summary = t("ins.about.fig.channels_summary", language)
         val_axis = t("ins.about.axis.val_loss", language)
-        per_channel = channel_curves(report)
+        per_channel = {report_word("genre", name, language): xy for name, xy in channel_curves(report).items()}
         if per_channel:
             channel_fig = curves(per_channel, title_channels, summary, (step_axis, val_axis))
         elif final:

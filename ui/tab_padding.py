@@ -13,7 +13,7 @@ from model.comparison import ALONE
 from viz.attention import prediction_bars
 from viz.padding import layout_grids
 
-from .common import MAX_BATCH, NumberSlider, MAX_PROMPT_CHARACTERS, Translated, UserInputError, choice, friendly, on_gpu, normalise_language, number, t, text_input
+from .common import MAX_BATCH, NumberSlider, MAX_PROMPT_CHARACTERS, Translated, UserInputError, choice, friendly, named_choices, on_gpu, normalise_language, number, t, text_input
 from .deeplinks import TabLink
 from .hub import ModelHub
 
@@ -76,13 +76,13 @@ def make_padding_handler(hub: ModelHub):
             grid_text, layout.attention_mask.numpy(), layout.position_ids.numpy(),
             (t("pad.grid.tokens", language), t("pad.grid.mask_llama" if shown is PaddingStrategy.RIGHT_MASKED else "pad.grid.mask", language),
              t("pad.grid.positions", language)),
-            t("pad.fig.layout", language).format(strategy=shown.value), t(f"pad.explain.{shown.value}", language),
+            t("pad.fig.layout", language).format(strategy=t(f"pad.name.{shown.value}", language)), t(f"pad.explain.{shown.value}", language),
             first_pass=(layout.first_pass_columns, t("pad.grid.first_pass", language)),
         )
         bar_text = lambda top: ([p.text for p in tokenizer.pieces(top.ids)], top.probs)  # noqa: E731
         bars = prediction_bars(
             {t("pad.alone", language): bar_text(comparison.first_step[(ALONE, row_shown)]),
-             shown.value: bar_text(comparison.first_step[(shown.value, row_shown)])},
+             t(f"pad.name.{shown.value}", language): bar_text(comparison.first_step[(shown.value, row_shown)])},
             t("pad.fig.first", language).format(row=row_shown),
             t("pad.fig.first_summary", language).format(delta=comparison.first_step_dlogit[(shown.value, row_shown)]),
         )
@@ -108,7 +108,7 @@ def _results_table(comparison: StrategyComparison, tokenizer, language: str) -> 
                 verdict = f'<span class="ntl-near">≈ {t("pad.same_tokens", language)}</span>'
             else:
                 verdict = f'✗ {t("pad.differs_at", language).format(i=c.first_divergence)}'
-            rows.append(f"<tr><td>{strategy.value}</td><td>#{c.row}</td><td>{''.join(pieces)}</td><td>{verdict}</td>"
+            rows.append(f"<tr><td>{t(f'pad.name.{strategy.value}', language)}</td><td>#{c.row}</td><td>{''.join(pieces)}</td><td>{verdict}</td>"
                         f"<td>{c.max_abs_dlogit:.2e}</td></tr>")
     return f'<table class="ntl-table"><thead><tr>{header}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
@@ -125,7 +125,9 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
         prompts = translated(gr.Textbox(EXAMPLE_PROMPTS, lines=4, label=t("pad.prompts"), elem_id="pad-prompts"),
                              label="pad.prompts", info="pad.prompts_info")
         with gr.Column():
-            strategy = translated(gr.Dropdown(STRATEGIES, value="right-naive", label=t("pad.strategy")), label="pad.strategy")
+            names = named_choices("pad.name", STRATEGIES)
+            strategy = translated(gr.Dropdown(names(), value="right-naive", label=t("pad.strategy")), label="pad.strategy",
+                                  choices=names)
             row = translated(NumberSlider(0, MAX_BATCH - 1, value=1, step=1, label=t("pad.row")), label="pad.row")
             max_new = translated(NumberSlider(1, 32, value=10, step=1, label=t("pad.max_new")), label="pad.max_new")
     run = translated(gr.Button(t("pad.run"), variant="primary", elem_id="pad-run"), value="pad.run")

@@ -61,7 +61,8 @@ def build(translated: Translated, language: gr.components.Component, link: TabLi
             allow_special = translated(gr.Checkbox(False, label=t("tok.special")), label="tok.special", info="tok.special_info")
             show_bytes = translated(gr.Checkbox(True, label=t("tok.bytes")), label="tok.bytes")
             run = translated(gr.Button(t("tok.run"), variant="primary", elem_id="tok-run"), value="tok.run")
-    gr.Examples(EXAMPLES, inputs=text, label=None)
+    examples = gr.Examples(EXAMPLES, inputs=text, label=t("tok.examples"))
+    translated(examples.dataset, label="tok.examples")
     stats = gr.HTML(elem_id="tok-stats")
     chips = gr.HTML(elem_id="tok-chips")
     with translated(gr.Accordion(t("tok.ids"), open=False), label="tok.ids"):
