@@ -92,6 +92,21 @@ def test_partial_utf8_pieces_are_hex_and_grouped():
     assert any(len(g) > 1 and g[0].group_text == "🍎" for g in groups.values())
 
 
+def test_chips_mark_whitespace_as_the_figures_do_but_leave_hex_labels_alone():
+    import html
+
+    from viz.common import visible_token
+    from viz.tokens import token_chips
+
+    tokenizer = get_tokenizer("gpt2")
+    pieces = tokenizer.pieces(tokenizer.encode("a b\tc 🍎"))
+    chips = token_chips(pieces)
+    texts = [p.text for p in pieces]
+    assert visible_token(" b") == "·b" and '<span class="ntl-text">·b</span>' in chips
+    hex_label = next(p.text for p in pieces if p.partial)
+    assert " " in hex_label and f'<span class="ntl-text">{html.escape(hex_label)}</span>' in chips, texts
+
+
 @pytest.mark.parametrize("text", ["\ud800 lone surrogate", "nul\x00byte", "\u202eright-to-left\u202c", "<|fim_prefix|>"])
 def test_no_string_raises(text):
     for name in ENCODINGS:

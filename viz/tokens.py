@@ -6,6 +6,7 @@ import html
 from itertools import groupby
 from typing import Protocol, Sequence
 
+from .common import visible_token
 from .palette import chip_colour
 
 
@@ -20,7 +21,8 @@ class Piece(Protocol):
 
 
 def _shown(text: str) -> str:
-    return html.escape(text.replace(" ", "␣").replace("\n", "↵").replace("\t", "⇥"))
+    """The same whitespace marks as every figure's labels (space ·, newline ↵, tab →)."""
+    return html.escape(visible_token(text))
 
 
 def token_chips(pieces: Sequence[Piece], show_bytes: bool = False, partial_label: str = "partial UTF-8") -> str:
@@ -43,7 +45,7 @@ def token_chips(pieces: Sequence[Piece], show_bytes: bool = False, partial_label
             parts.append(
                 f'<span class="{classes}" role="listitem" style="background:{colour}" '
                 f'title="id {piece.id} · bytes {hex_bytes}">'
-                f'<span class="ntl-text">{_shown(piece.text)}</span>'
+                f'<span class="ntl-text">{html.escape(piece.text) if piece.partial else _shown(piece.text)}</span>'
                 f'<span class="ntl-id">{piece.id}</span>{detail}</span>'
             )
             index += 1
