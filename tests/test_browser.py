@@ -153,3 +153,13 @@ def test_teacher_forcing_marks_generated_tokens_that_match_the_text_in_green(app
     page.close()
     assert colours[0] == "rgb(0, 158, 115)", "a matching token is green"
     assert len(set(colours)) == 3, "match, divergence and prompt are told apart"
+
+
+def test_each_tab_shows_its_example_on_first_visit_without_a_click(app_url, browser):
+    page = browser.new_page(locale="en-US", viewport={"width": 1400, "height": 1000})
+    page.goto(app_url)
+    page.wait_for_selector("#tok-chips .ntl-chip", timeout=30_000)
+    for tab_id, _, rendered in TABS[1:]:
+        page.locator("button[role=tab]").nth([t[0] for t in TABS].index(tab_id)).click()
+        page.wait_for_selector(rendered, timeout=60_000)
+    page.close()

@@ -72,8 +72,7 @@ def wire(demo: gr.Blocks, links: DeepLinks, tabs: gr.Tabs, tab_components: dict[
          language, model_choice) -> None:
     """Events: remember the open tab, build links, open links on load, projector mode, CSV export."""
     current_tab = gr.State(next(iter(tab_components)))
-    for tab_id, tab in tab_components.items():
-        tab.select(lambda tab_id=tab_id: tab_id, None, current_tab, api_name=f"select_{tab_id}", api_visibility="private")
+    examples_run = gr.State([])
 
     fields = [(tab_id, name, component) for tab_id, link in links.tabs.items() for name, component in link.fields.items()]
     field_components = [component for _, _, component in fields]
@@ -96,7 +95,9 @@ def wire(demo: gr.Blocks, links: DeepLinks, tabs: gr.Tabs, tab_components: dict[
                     for tab, name, _ in fields]
         text = t("app.link_notice", values.get("lang", "en")).format(notices="; ".join(notices)) if notices else ""
         # Without a link the first tab's example runs anyway (it is cheap), so the page never opens blank.
-        updates += [gr.update(value=text, visible=bool(notices)), tab_id or gr.skip(), tab_id or next(iter(tab_components))]
+        # That tab counts as visited at once: selecting it (a link does) must not run it a second time.
+        opened = tab_id or next(iter(tab_components))
+        updates += [gr.update(value=text, visible=bool(notices)), tab_id or gr.skip(), opened, [opened]]
         return updates
 
     pending = gr.State("")
@@ -115,7 +116,20 @@ def wire(demo: gr.Blocks, links: DeepLinks, tabs: gr.Tabs, tab_components: dict[
         produced = dict(zip(link.outputs, result))
         return [produced.get(c, gr.skip()) for c in run_outputs]
 
-    demo.load(open_link, None, [tabs, model_choice, *field_components, bar.notice, current_tab, pending],
+    # Tabs whose example has run in this page: a tab opened for the first time runs its example
+    # (tens of milliseconds on the bundled model), so no tab ever shows empty figure boxes.
+
+    def run_once(tab_id: str, done: list[str], *values):
+        if not tab_id or tab_id in done:
+            return [gr.skip()] + [gr.skip()] * len(run_outputs)
+        return [done + [tab_id]] + run_link(tab_id, *values)
+
+    for tab_id, tab in tab_components.items():
+        tab.select(lambda tab_id=tab_id: tab_id, None, current_tab, api_name=f"select_{tab_id}", api_visibility="private").then(
+            run_once, [current_tab, examples_run, *run_inputs], [examples_run, *run_outputs],
+            api_name=f"first_visit_{tab_id}", api_visibility="private")
+
+    demo.load(open_link, None, [tabs, model_choice, *field_components, bar.notice, current_tab, pending, examples_run],
               api_name="open_link", api_visibility="private").then(
         run_link, [pending, *run_inputs], run_outputs, api_name="run_link", api_visibility="private")
 

@@ -141,11 +141,11 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
         extend = translated(NumberSlider(0, 16, value=0, step=1, label=t("att.extend")), label="att.extend")
     run = translated(gr.Button(t("att.run"), variant="primary", elem_id="att-run"), value="att.run")
     with gr.Row():
-        heatmap = gr.Plot(elem_id="att-heatmap")
-        mask_fig = gr.Plot(elem_id="att-mask")
-    predictions = gr.Plot()
-    heads = gr.Plot()
-    gallery = gr.Plot()
+        heatmap = gr.Plot(show_label=False, elem_id="att-heatmap")
+        mask_fig = gr.Plot(show_label=False, elem_id="att-mask")
+    predictions = gr.Plot(show_label=False)
+    heads = gr.Plot(show_label=False)
+    gallery = gr.Plot(show_label=False)
     with translated(gr.Accordion(t("att.facts"), open=False), label="att.facts"):
         facts = gr.JSON()
     inputs = [model_choice, prompt_a, prompt_b, padding_side, mask_kind, prefix_length, window, layer, head, row, extend, language]

@@ -555,9 +555,9 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
         token_a = translated(NumberBox(-1, precision=0, label=t("ins.token_a")), label="ins.token_a", info="ins.token_info")
         token_b = translated(NumberBox(0, precision=0, label=t("ins.token_b")), label="ins.token_b", info="ins.token_info")
         probe_button = translated(gr.Button(t("ins.probe.run"), variant="primary", elem_id="ins-probe-run"), value="ins.probe.run")
-    lens = gr.Plot(elem_id="ins-lens")
-    change = gr.Plot(elem_id="ins-change")
-    between = gr.Plot(elem_id="ins-between")
+    lens = gr.Plot(show_label=False, elem_id="ins-lens")
+    change = gr.Plot(show_label=False, elem_id="ins-change")
+    between = gr.Plot(show_label=False, elem_id="ins-between")
     with translated(gr.Accordion(t("ins.facts"), open=False), label="ins.facts"):
         probe_facts = gr.JSON()
 
@@ -572,8 +572,8 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
     kv_record = gr.State(None)
     kv_html = gr.HTML(elem_id="ins-kv-step")
     with gr.Row():
-        kv_attention = gr.Plot(elem_id="ins-kv-attention")
-    kv_timing = gr.Plot(elem_id="ins-kv-timing")
+        kv_attention = gr.Plot(show_label=False, elem_id="ins-kv-attention")
+    kv_timing = gr.Plot(show_label=False, elem_id="ins-kv-timing")
     with translated(gr.Accordion(t("ins.facts"), open=False), label="ins.facts"):
         kv_facts = gr.JSON()
 
@@ -593,7 +593,7 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
                              info="ins.dec.penalty_info")
     dec_button = translated(gr.Button(t("ins.dec.run"), variant="primary", elem_id="ins-dec-run"), value="ins.dec.run")
     dec_table = gr.HTML(elem_id="ins-dec-table")
-    dec_bars = gr.Plot(elem_id="ins-dec-bars")
+    dec_bars = gr.Plot(show_label=False, elem_id="ins-dec-bars")
     with translated(gr.Accordion(t("ins.facts"), open=False), label="ins.facts"):
         dec_facts = gr.JSON()
 
@@ -611,7 +611,7 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
         with gr.Column():
             translated(gr.Markdown(t("ins.tf.right")), value="ins.tf.right")
             gen_html = gr.HTML(elem_id="ins-tf-generation")
-    tf_bars = gr.Plot(elem_id="ins-tf-bars")
+    tf_bars = gr.Plot(show_label=False, elem_id="ins-tf-bars")
     with translated(gr.Accordion(t("ins.facts"), open=False), label="ins.facts"):
         tf_facts = gr.JSON()
 
@@ -619,8 +619,8 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
     about_button = translated(gr.Button(t("ins.about.run"), elem_id="ins-about-run"), value="ins.about.run")
     about_text = gr.Markdown(elem_id="ins-about")
     with gr.Row():
-        about_curves = gr.Plot(elem_id="ins-about-curves")
-        about_channels = gr.Plot(elem_id="ins-about-channels")
+        about_curves = gr.Plot(show_label=False, elem_id="ins-about-curves")
+        about_channels = gr.Plot(show_label=False, elem_id="ins-about-channels")
     with translated(gr.Accordion(t("ins.about.raw"), open=False), label="ins.about.raw"):
         about_report = gr.JSON()
 

@@ -131,9 +131,9 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
             row = translated(NumberSlider(0, MAX_BATCH - 1, value=1, step=1, label=t("pad.row")), label="pad.row")
             max_new = translated(NumberSlider(1, 32, value=10, step=1, label=t("pad.max_new")), label="pad.max_new")
     run = translated(gr.Button(t("pad.run"), variant="primary", elem_id="pad-run"), value="pad.run")
-    grids = gr.Plot(elem_id="pad-grids")
+    grids = gr.Plot(show_label=False, elem_id="pad-grids")
     table = gr.HTML(elem_id="pad-table")
-    bars = gr.Plot()
+    bars = gr.Plot(show_label=False)
     with translated(gr.Accordion(t("pad.facts"), open=False), label="pad.facts"):
         summary = gr.JSON()
     inputs, outputs = [model_choice, prompts, max_new, strategy, row, language], [grids, table, bars, summary]

@@ -158,18 +158,18 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
         top_p = translated(NumberSlider(0.0, 1.0, value=0.9, step=0.01, label=t("smp.top_p")), label="smp.top_p", info="smp.off_one")
         min_p = translated(NumberSlider(0.0, 1.0, value=0.0, step=0.01, label=t("smp.min_p")), label="smp.min_p", info="smp.off_zero")
     show = translated(gr.Button(t("smp.show"), variant="primary", elem_id="smp-run"), value="smp.show")
-    stages = gr.Plot(elem_id="smp-stages")
+    stages = gr.Plot(show_label=False, elem_id="smp-stages")
     stats = gr.HTML()
     with gr.Row():
-        curve = gr.Plot()
-        sweep = gr.Plot()
+        curve = gr.Plot(show_label=False)
+        sweep = gr.Plot(show_label=False)
     with translated(gr.Accordion(t("smp.facts"), open=False), label="smp.facts"):
         facts = gr.JSON()
     with gr.Row():
         draws = translated(NumberSlider(100, MAX_DRAWS, value=5000, step=100, label=t("smp.draws")), label="smp.draws")
         seed = translated(NumberBox(0, precision=0, label=t("smp.seed")), label="smp.seed")
         draw_button = translated(gr.Button(t("smp.draw")), value="smp.draw")
-    histogram = gr.Plot()
+    histogram = gr.Plot(show_label=False)
     draw_facts = gr.JSON(visible=False)
     with gr.Row():
         max_new = translated(NumberSlider(1, MAX_NEW_TOKENS, value=30, step=1, label=t("smp.max_new")), label="smp.max_new")

@@ -71,7 +71,7 @@ def finish(fig: go.Figure, title: str, summary: str, height: int = 420) -> go.Fi
     fig.plotly_update(relayout_data={
         "title": {"text": f"{html.escape(title, quote=False)}<br><sup>{html.escape(summary, quote=False)}</sup>", "x": 0.01},
         "height": height,
-        "margin": {"l": 60, "r": 20, "t": 80, "b": 50},
+        "margin": {"l": 60, "r": 20, "t": 100, "b": 50},  # room for the title, its summary and panel titles
         "font": {"family": "Noto Sans, Noto Sans CJK SC, Arial, sans-serif", "size": 13},
         "template": TEMPLATE,
         "meta": {"summary": summary},
