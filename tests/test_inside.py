@@ -256,7 +256,8 @@ def client(app_url):
 def test_look_inside_endpoint(client):
     client, loaded = client
     text = "ROMEO:\nBut soft, what light"
-    *figures, facts = client.predict("bundled", text, 3, -1, 0, "en", api_name="/look_inside")
+    note, *figures, facts = client.predict("bundled", text, 3, -1, 0, "en", api_name="/look_inside")
+    assert note == "" and facts["tokens_sharing_one_embedding"] == 0
     ids = loaded.tokenizer.encode(text)
     logits = forward(loaded.model, ids).logits[0]
     assert facts["final_prediction_per_position"] == [p.text for p in loaded.tokenizer.pieces(logits.argmax(-1).tolist())]
@@ -265,6 +266,17 @@ def test_look_inside_endpoint(client):
     expected = [[float(v) for v in a[0, :, len(ids) - 1, 0]] for a in attentions]
     assert np.allclose(facts["attention_a_to_b"], expected, atol=1e-4)
     assert all(json.loads(figure["plot"])["layout"]["title"]["text"] for figure in figures)
+
+
+def test_look_inside_warns_about_tokens_the_model_never_saw(client):
+    client, loaded = client
+    text = "ROMEO 你好"
+    ids = loaded.tokenizer.encode(text)
+    unseen = loaded.model.shares_embedding(torch.tensor(ids)).tolist()
+    assert unseen[0] is False and sum(unseen) >= 2  # the Chinese byte pieces never occur in Shakespeare
+    note, *_, facts = client.predict("bundled", text, 3, -1, 0, "zh", api_name="/look_inside")
+    assert facts["tokens_sharing_one_embedding"] == sum(unseen)
+    assert f"{len(ids)} 个词元中有 {sum(unseen)} 个" in note and "同一个嵌入向量" in note
 
 
 def test_kv_cache_endpoints_share_one_run(client):

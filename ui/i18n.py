@@ -235,6 +235,11 @@ EN = {
     "ins.axis.head": "head",
     "ins.axis.cached": "cached position",
     "ins.err.too_long": "{label} has {n} tokens; keep it to {limit} here.",
+    "ins.unseen": (
+        "⚠️ {n} of these {total} tokens ({examples}) never occurred in this model's training text. It gave "
+        "all such tokens **one shared embedding**, so to the model they look identical and what it shows "
+        "for them means little. Try English text, ideally Shakespeare, which it was trained on."
+    ),
     "ins.lens.title": "Logit lens: what each layer would predict next",
     "ins.lens.summary": (
         "Colour = the probability each layer already gives the model's final answer; text = that layer's "
@@ -636,6 +641,11 @@ ZH = {
     "ins.axis.head": "注意力头",
     "ins.axis.cached": "缓存中的位置",
     "ins.err.too_long": "{label}有 {n} 个词元；这里最多 {limit} 个。",
+    "ins.unseen": (
+        "⚠️ 这 {total} 个词元中有 {n} 个（{examples}）从未出现在这个模型的训练文本里。模型给所有这样的词元"
+        "**同一个嵌入向量**，所以在模型看来它们完全一样，图中关于它们的结果意义不大。请换成英文，最好是"
+        "莎士比亚的文字——模型就是用它训练的。"
+    ),
     "ins.lens.title": "Logit lens：每一层会预测下一个词元是什么",
     "ins.lens.summary": (
         "颜色 = 该层已经给模型最终答案多大的概率；格中文字 = 该层自己的首选。最后一个位置上，最终答案 "

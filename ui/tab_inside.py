@@ -80,6 +80,18 @@ def _layer_names(n_layer: int, language: str) -> list[str]:
     return [t("ins.layer_n", language).format(n=layer) for layer in range(n_layer)]
 
 
+MAX_UNSEEN_EXAMPLES = 5
+
+
+def unseen_note(loaded, ids: list[int], shared: list[bool], language: str) -> str:
+    """A warning when some tokens share the one embedding of every token the model never saw (else "")."""
+    unseen = [text for text, is_shared in zip(_texts(loaded.tokenizer, ids), shared) if is_shared]
+    if not unseen:
+        return ""
+    examples = ", ".join(quoted(text) for text in list(dict.fromkeys(unseen))[:MAX_UNSEEN_EXAMPLES])
+    return t("ins.unseen", language).format(n=len(unseen), total=len(ids), examples=examples)
+
+
 def make_probe_handler(hub: ModelHub):
     @friendly
     @torch.no_grad()
@@ -98,6 +110,7 @@ def make_probe_handler(hub: ModelHub):
             raise UserInputError(str(error)) from None
         labels = _texts(tokenizer, ids)
         layers = probe.n_layer
+        shared = loaded.model.shares_embedding(torch.tensor(ids)).tolist()
 
         lens = probe.logit_lens(k)
         rows = [t("ins.embeddings", language)] + _layer_names(layers, language)
@@ -146,8 +159,9 @@ def make_probe_handler(hub: ModelHub):
             "token_a": a,
             "token_b": b,
             "attention_a_to_b": [[round(float(v), 5) for v in row] for row in between],
+            "tokens_sharing_one_embedding": sum(shared),
         }
-        return lens_fig, change_fig, attention_fig, facts
+        return unseen_note(loaded, ids, shared, language), lens_fig, change_fig, attention_fig, facts
 
     return look_inside
 
@@ -555,6 +569,7 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
         token_a = translated(NumberBox(-1, precision=0, label=t("ins.token_a")), label="ins.token_a", info="ins.token_info")
         token_b = translated(NumberBox(0, precision=0, label=t("ins.token_b")), label="ins.token_b", info="ins.token_info")
         probe_button = translated(gr.Button(t("ins.probe.run"), variant="primary", elem_id="ins-probe-run"), value="ins.probe.run")
+    probe_note = gr.Markdown(elem_id="ins-probe-note")
     lens = gr.Plot(show_label=False, elem_id="ins-lens")
     change = gr.Plot(show_label=False, elem_id="ins-change")
     between = gr.Plot(show_label=False, elem_id="ins-between")
@@ -624,7 +639,7 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
     with translated(gr.Accordion(t("ins.about.raw"), open=False), label="ins.about.raw"):
         about_report = gr.JSON()
 
-    probe_inputs, probe_outputs = [model_choice, probe_text, k, token_a, token_b, language], [lens, change, between, probe_facts]
+    probe_inputs, probe_outputs = [model_choice, probe_text, k, token_a, token_b, language], [probe_note, lens, change, between, probe_facts]
     probe_handler = make_probe_handler(hub)
     probe_button.click(probe_handler, probe_inputs, probe_outputs, api_name="look_inside")
     # A link fills the probe (and runs it) and may also prefill the decoding and teacher-forcing texts.
