@@ -263,8 +263,9 @@ EN = {
         "positions. **With a cache** they are computed once and kept, so a step feeds in a single "
         "column. **Without it** every step recomputes the whole sequence. Both runs below decode "
         "greedily and must produce the same tokens; press *Next step* to walk through them. On a model this "
-        "small much of each step is a fixed cost — the output layer reads all 50,257 vocabulary rows — so "
-        "the measured times part slowly; the columns computed show the quadratic growth exactly."
+        "small much of each step is a fixed cost that does not depend on the length (the output layer scores "
+        "every token of the vocabulary), so the measured times part slowly. The columns computed show the "
+        "difference exactly: one per step with the cache, the whole sequence per step without it."
     ),
     "ins.kv.prompt": "Prompt",
     "ins.kv.new_tokens": "New tokens",
@@ -295,8 +296,9 @@ EN = {
     "ins.kv.fig.columns": "cumulative columns computed",
     "ins.kv.fig.timing": "The cost of generating with and without the KV cache",
     "ins.kv.fig.timing_summary": (
-        "{n} steps: {cached:.1f} ms in total with the cache, {uncached:.1f} ms without. The work grows "
-        "linearly with the cache and quadratically without it."
+        "{n} steps: {cached:.1f} ms in total with the cache, {uncached:.1f} ms without. With the cache a step "
+        "computes one new column (whose attention still reads every cached one); without it a step recomputes "
+        "every column, so the total grows quadratically."
     ),
     "ins.dec.heading": (
         "### Decoding strategies side by side\nOne prompt, five strategies, each with the repetition "
@@ -667,8 +669,8 @@ ZH = {
         "### KV 缓存，一步一步看\n每生成一个新词元，都要用到之前所有位置的键（K）和值（V）。**有缓存**时，它"
         "们只算一次就存起来，每一步只需送入一列；**没有缓存**时，每一步都要把整段序列重新算一遍。下面两种方式都用贪心"
         "解码，生成的词元必须完全一样；点「下一步」逐步查看。"
-        "模型这么小的时候，每一步有相当一部分是固定开销——输出层要读完词表全部 50,257 行——"
-        "所以实测耗时拉开得比较慢；而“累计计算的列数”准确地显示出平方级的增长。"
+        "模型这么小的时候，每一步有相当一部分是与长度无关的固定开销（输出层要给词表中的每个词元打分），"
+        "所以实测耗时拉开得比较慢。“累计计算的列数”则准确地显示出差别：有缓存时每步一列，没有缓存时每步整段序列。"
     ),
     "ins.kv.prompt": "提示",
     "ins.kv.new_tokens": "新生成的词元数",
@@ -698,8 +700,8 @@ ZH = {
     "ins.kv.fig.columns": "累计计算的列数",
     "ins.kv.fig.timing": "有无 KV 缓存时生成的代价",
     "ins.kv.fig.timing_summary": (
-        "共 {n} 步：有缓存总计 {cached:.1f} 毫秒，无缓存 {uncached:.1f} 毫秒。有缓存时"
-        "计算量线性增长，没有缓存时按平方增长。"
+        "共 {n} 步：有缓存总计 {cached:.1f} 毫秒，无缓存 {uncached:.1f} 毫秒。有缓存时每步只算一个新列"
+        "（它的注意力仍要读缓存中的每一列）；没有缓存时每步都把所有列重算一遍，总量按平方增长。"
     ),
     "ins.dec.heading": (
         "### 解码策略并排比较\n同一个提示，五种策略，每种都分别关闭和打开重复惩罚。**贪心解码**每次都取概率最高的"
