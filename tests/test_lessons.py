@@ -72,6 +72,16 @@ def test_decoding_summary_names_the_likeliest_output_whichever_strategy_found_it
     assert greedy["loop"] is not None or f"{greedy['repeated_trigram_share']:.0%} of its 3-grams" in summary
 
 
+def test_decoding_default_shows_a_loop_that_the_penalty_breaks(hub):
+    from ui.tab_inside import DECODING_EXAMPLE, MAX_DECODING_TOKENS, make_decoding_handler
+
+    _, bars, facts = make_decoding_handler(hub)("bundled", DECODING_EXAMPLE, MAX_DECODING_TOKENS, 3, 40, 0.9, 0.1, 1.3, 0, "en")
+    greedy_off, greedy_on = facts[0], facts[len(facts) // 2]
+    assert greedy_off["strategy"] == greedy_on["strategy"] == "greedy"
+    assert greedy_off["loop"] is not None and greedy_on["loop"] is None
+    assert "loop" in bars.layout.meta["summary"]
+
+
 def test_chinese_page_names_strategies_genres_and_the_stopping_reason_in_chinese(hub):
     from ui.tab_inside import make_about_handler
     from ui.tab_padding import make_padding_handler

@@ -60,7 +60,7 @@ TIMING_REPEATS = 3  # a measured time is the best of three runs: the machine is 
 REPORT_PATH = BUNDLED_MODEL_DIR / "training_report.json"
 PROBE_EXAMPLE = "ROMEO:\nBut soft, what light through yonder window breaks?"
 KV_EXAMPLE = "JULIET:\nO Romeo, Romeo, wherefore art thou"
-DECODING_EXAMPLE = "KING HENRY:\nOnce more unto the breach, dear friends,"
+DECODING_EXAMPLE = PROBE_EXAMPLE  # at 48 tokens greedy and beam loop, and the penalty breaks both loops
 TEACHER_EXAMPLE = "To be, or not to be, that is the question:\nWhether 'tis nobler in the mind to suffer"
 
 
@@ -595,7 +595,7 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
     translated(gr.Markdown(t("ins.dec.heading")), value="ins.dec.heading")
     dec_prompt = translated(gr.Textbox(DECODING_EXAMPLE, lines=2, label=t("ins.dec.prompt")), label="ins.dec.prompt")
     with gr.Row():
-        dec_new = translated(NumberSlider(1, MAX_DECODING_TOKENS, value=40, step=1, label=t("ins.dec.new_tokens")),
+        dec_new = translated(NumberSlider(1, MAX_DECODING_TOKENS, value=MAX_DECODING_TOKENS, step=1, label=t("ins.dec.new_tokens")),
                              label="ins.dec.new_tokens")
         beam_width = translated(NumberSlider(1, MAX_BEAM_WIDTH, value=3, step=1, label=t("ins.dec.beam_width")),
                                 label="ins.dec.beam_width")
