@@ -32,6 +32,21 @@ def test_attention_rows_and_masked_cells(client):
     assert facts["masked_cells_max_weight"] == 0.0
 
 
+def test_attention_titles_name_the_mask_really_applied_and_row_b_falls_back_to_a(client):
+    import json
+
+    def titles(figures):
+        return [json.loads(figure["plot"])["layout"]["title"]["text"] for figure in figures]
+
+    heatmap, _, mask, *_ = client.predict("bundled", "The cat sat on the mat", "Hello", "left", "causal", 2, 3, 0, 0, 1, 0,
+                                          "en", api_name="/attention")
+    assert all("causal + padding" in title for title in titles([heatmap, mask]))
+    heatmap, _, mask, *_, facts = client.predict("bundled", "The cat sat on the mat", "", "left", "causal", 2, 3, 0, 0, 1, 0,
+                                                 "en", api_name="/attention")
+    assert facts["row"] == 0 and facts["pad_positions"] == []
+    assert not any("padding" in title for title in titles([heatmap, mask]))
+
+
 def test_padding_lab_left_matches_and_right_naive_does_not(client):
     prompts = "To be, or not to be, that is the question:\nRomeo:\nWhat light through yonder window"
     _, table, _, summary = client.predict("bundled", prompts, 10, "right-naive", 1, "en", api_name="/padding_lab")

@@ -7,6 +7,7 @@ import numpy as np
 import torch
 
 from model import MaskKind, build_attention_mask, generate, pad_batch
+from viz.common import quoted
 from viz.attention import attention_heatmap, heads_grid, mask_gallery, mask_heatmap, prediction_bars
 
 from .common import MAX_NEW_TOKENS, MAX_PROMPT_CHARACTERS, NumberSlider, Translated, UserInputError, choice, friendly, named_choices, on_gpu, normalise_language, number, t, text_input
@@ -53,7 +54,8 @@ def make_attention_handler(hub: ModelHub):
         choice(padding_side, t("att.side", language), ("left", "right"), language)
         layer = number(layer, t("att.layer", language), 0, config.n_layer - 1, integer=True, language=language)
         head = number(head, t("att.head", language), 0, config.n_head - 1, integer=True, language=language)
-        row = number(row, t("att.row", language), 0, len(prompts) - 1, integer=True, language=language)
+        # Row B with no prompt B (say, just cleared) shows row A rather than failing.
+        row = min(number(row, t("att.row", language), 0, 1, integer=True, language=language), len(prompts) - 1)
         extend = number(extend_tokens, t("att.extend", language), 0, min(16, MAX_NEW_TOKENS), integer=True, language=language)
         prefix_length = number(prefix_length, t("att.prefix", language), 0, config.n_positions, integer=True, language=language)
         window = number(window, t("att.window", language), 1, config.n_positions, integer=True, language=language)
@@ -75,14 +77,17 @@ def make_attention_handler(hub: ModelHub):
         last_real = max(i for i, p in enumerate(is_pad) if not p)
 
         mask_name = t(f"mask.{mask_kind}", language)
+        # The mask this row really got: padding adds its own blocked columns to the chosen kind.
+        applied_name = (mask_name if not pads else t("mask.causal_padding", language) if mask_kind == "causal"
+                        else f"{mask_name} + {t('mask.padding', language)}")
         heatmap = attention_heatmap(
-            weights[head], labels, t("att.fig.head", language).format(layer=layer, head=head, mask=mask_name),
+            weights[head], labels, t("att.fig.head", language).format(layer=layer, head=head, mask=applied_name),
             t("att.fig.head_summary", language).format(n=len(labels), pads=len(pads)), pads,
             (t("att.axis.key", language), t("att.axis.query", language)),
         )
         grid = heads_grid(weights, labels, t("att.fig.heads", language).format(layer=layer),
                           t("att.fig.heads_summary", language).format(h=config.n_head), t("att.head", language))
-        mask_fig = mask_heatmap(applied, labels, t("att.fig.mask", language).format(mask=mask_name),
+        mask_fig = mask_heatmap(applied, labels, t("att.fig.mask", language).format(mask=applied_name),
                                 t("att.fig.mask_summary", language).format(allowed=int(applied.sum()), total=applied.size), pads)
         width = len(labels)
         real = batch.attention_mask[row : row + 1]
@@ -100,13 +105,14 @@ def make_attention_handler(hub: ModelHub):
         reference = _top(tokenizer, causal.logits[row, last_real])
         predictions = prediction_bars(
             {t("att.reference", language): reference, t("att.chosen", language).format(mask=mask_name): chosen},
-            t("att.fig.next", language), t("att.fig.next_summary", language).format(a=reference[0][0], b=chosen[0][0]),
+            t("att.fig.next", language), t("att.fig.next_summary", language).format(a=quoted(reference[0][0]), b=quoted(chosen[0][0])),
         )
         rows_sum = weights[head].sum(-1)
         facts = {
             "tokens": width,
             "pad_positions": pads,
             "mask": mask_kind,
+            "row": row,
             "layer": layer,
             "head": head,
             "row_sums_min": float(rows_sum[rows_sum > 0].min()) if (rows_sum > 0).any() else 0.0,

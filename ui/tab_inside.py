@@ -17,6 +17,7 @@ from model import fit_to_context, stream_generate
 from model.checkpoint import BUNDLED_MODEL_DIR
 from model.decoding import MAX_BEAM_WIDTH, DecodingSettings, Strategy, compare_strategies
 from model.inspect import ModelProbe, kv_cache_steps, teacher_forcing
+from viz.common import quoted
 from viz.inside import (
     cache_attention,
     cache_step_html,
@@ -28,7 +29,6 @@ from viz.inside import (
     layer_change_heatmap,
     logit_lens_grid,
     message_figure,
-    quoted,
     surprisal_bars,
     surprisal_html,
     token_attention_grid,

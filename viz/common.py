@@ -86,6 +86,18 @@ def visible_token(text: str) -> str:
     return "".join(chr(0x2400 + ord(c)) if ord(c) < 32 else "␡" if ord(c) == 127 else c for c in text) or "∅"
 
 
+def marked(token: str) -> str:
+    """Newlines and tabs as visible marks, spaces kept: for tokens inside running text."""
+    return token.replace("\n", "↵").replace("\t", "→")
+
+
+def quoted(token: str) -> str:
+    """A token inside a sentence, title or tip: curly quotes show a leading space, ↵/→ a newline/tab.
+    (``repr`` would bring backslashes and, for a token with an apostrophe, double quotes that
+    Plotly shows as ``&quot;`` once escaped.)"""
+    return f"“{marked(token)}”"
+
+
 def unique_labels(labels: list[str]) -> list[str]:
     """Plotly merges equal category labels; suffix the position to keep every token apart."""
     return [f"{i}:{visible_token(label)}" for i, label in enumerate(labels)]

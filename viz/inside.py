@@ -9,28 +9,17 @@ from typing import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from .common import finish, subplots, unique_labels, visible_token
+from .common import finish, marked, quoted, subplots, unique_labels, visible_token
 from .palette import HEATMAP_SCALE, OKABE_ITO, SERIES_COLOURS, probability_colour
 
 CELL_TEXT_LIMIT = 24  # more columns than this and the per-cell token text stops being readable
 SURPRISAL_CAP = 10.0  # nats; anything above is coloured as "very surprising"
 
 
-def _marked(token: str) -> str:
-    return token.replace("\n", "↵").replace("\t", "→")
-
-
-def quoted(token: str) -> str:
-    """A token inside a sentence, title or tip: curly quotes show a leading space, ↵/→ a newline/tab.
-    (``repr`` would bring backslashes and, for a token with an apostrophe, double quotes that
-    Plotly shows as ``&quot;`` once escaped.)"""
-    return f"“{_marked(token)}”"
-
-
 def _one_line(token: str) -> str:
     """A token for running HTML text: newlines and tabs become visible marks instead of breaking the
     line (a loop of newline tokens would otherwise be a tower of empty lines)."""
-    return html.escape(_marked(token))
+    return html.escape(marked(token))
 
 
 def _plotly_text(text: str) -> str:
