@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import pytest
 from plotly.subplots import make_subplots
 
-from viz.common import TEMPLATE, finish, subplots
+from viz.common import SUMMARY_COLUMNS, SUMMARY_LINE_PX, TEMPLATE, finish, subplots, wrapped
 from viz.sampling import cumulative_curve
 
 
@@ -61,6 +61,22 @@ def test_finish_adds_title_summary_and_the_light_template():
     assert fig.layout.title.text.startswith("Title &lt;b&gt;<br><sup>one line")
     assert fig.layout.meta["summary"] == "one line"
     assert fig.layout.template.layout.plot_bgcolor == TEMPLATE["layout"]["plot_bgcolor"] == "white"
+
+
+@pytest.mark.parametrize("text", [
+    "Cross-entropy in nats per token. Validation is whole works never trained on, so the gap is part "
+    "unfamiliar text and not simply overfitting; the dotted line is what matters most here.",
+    "颜色 = 该层已经给模型最终答案多大的概率；格中文字 = 该层自己的首选。最后一个位置上，最终答案 “the” 从「第 3 层」起一直是首选。",
+])
+def test_long_summaries_wrap_into_lines_that_fit_and_lose_nothing(text):
+    lines = wrapped(text)
+    assert len(lines) == 2
+    assert all(sum(2 if "\u4e00" <= c <= "\u9fff" or c in "；。，「」" else 1 for c in line) <= SUMMARY_COLUMNS for line in lines)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    assert not lines[1].startswith(("。", "，", "；"))  # CJK punctuation never starts a line
+    fig = finish(go.Figure(), "T", text, height=300)
+    assert fig.layout.height == 300 + SUMMARY_LINE_PX and fig.layout.margin.t == 100 + SUMMARY_LINE_PX
+    assert fig.layout.title.text.count("<sup>") == 2
 
 
 @pytest.mark.parametrize("vocabulary, nucleus", [(1000, 301), (40, 7)])

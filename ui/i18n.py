@@ -387,14 +387,14 @@ EN = {
     "ins.about.h.value": "value",
     "ins.about.fig.curves": "Training curves",
     "ins.about.fig.curves_summary": "Cross-entropy in nats per token. Validation is whole works never trained on, so the gap is part unfamiliar plays, part memorising: only a validation curve that turns up is plain overfitting.",
-    "ins.about.fig.channels": "Validation loss per channel",
+    "ins.about.fig.channels": "Validation loss per genre",
     "ins.about.fig.channels_summary": (
-        "A loss per data source (channel) shows what the model learned well and what it did not."
+        "A loss per genre (each a separate data source) shows what the model learned well and what it did not."
     ),
     "ins.about.axis.loss": "loss (nats per token)",
     "ins.about.axis.val_loss": "validation loss (nats per token)",
     "ins.about.no_curves": "The report holds no curves.",
-    "ins.about.no_channels": "The report holds no per-channel losses.",
+    "ins.about.no_channels": "The report holds no per-genre losses.",
     "ins.about.raw": "The report as written",
     "ins.about.axis.step": "training step",
     "ins.about.series.running": "training loss (running mean)",
@@ -404,7 +404,7 @@ EN = {
     "ins.about.fact.checkpoint": "checkpoint precision",
     "ins.about.fact.checkpoint_bytes": "checkpoint size (bytes)",
     "ins.about.fact.data": "data",
-    "ins.about.fact.channels": "channels (genres)",
+    "ins.about.fact.channels": "genres (data sources)",
     "ins.about.fact.held_out": "held-out works (validation)",
     "ins.about.fact.train_tokens": "training tokens",
     "ins.about.fact.val_tokens": "validation tokens",
@@ -421,7 +421,7 @@ EN = {
     "ins.about.fact.train_loss": "final training loss (nats)",
     "ins.about.fact.val_loss": "final validation loss (nats)",
     "ins.about.fact.val_loss_shipped": "validation loss of the shipped float16 checkpoint (nats)",
-    "ins.about.fact.val_per_channel": "final validation loss per channel (nats)",
+    "ins.about.fact.val_per_channel": "final validation loss per genre (nats)",
     "ins.about.fact.command": "command",
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import math
+import unicodedata
 from typing import Sequence
 
 import plotly.graph_objects as go
@@ -63,15 +64,51 @@ def subplots(
     return go.Figure(traces, layout)
 
 
+SUMMARY_COLUMNS = 95  # fits a half-width figure, and a readable line length in a full-width one
+SUMMARY_LINE_PX = 18
+
+
+def _columns(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(char) in ("W", "F") else 1 for char in text)
+
+
+def _unbreakable_units(text: str) -> list[str]:
+    """Words with their trailing spaces, and single CJK characters (their punctuation stays with them)."""
+    units: list[str] = []
+    for char in text:
+        wide = unicodedata.east_asian_width(char) in ("W", "F")
+        previous = units[-1][-1] if units else None
+        continues_word = previous is not None and not wide and not previous.isspace() and _columns(previous) == 1
+        if previous is not None and (char.isspace() or continues_word or wide and unicodedata.category(char).startswith("P")):
+            units[-1] += char
+        else:
+            units.append(char)
+    return units
+
+
+def wrapped(text: str, columns: int = SUMMARY_COLUMNS) -> list[str]:
+    """``text`` in lines of at most ``columns`` (a CJK character counts two): Plotly never wraps a
+    title by itself, it cuts it off at the figure's edge."""
+    lines = [""]
+    for unit in _unbreakable_units(text):
+        if lines[-1] and _columns(lines[-1] + unit.rstrip()) > columns:
+            lines.append("")
+        lines[-1] += unit
+    return [line.rstrip() for line in lines if line.strip()]
+
+
 def finish(fig: go.Figure, title: str, summary: str, height: int = 420) -> go.Figure:
-    """Title plus a one-line text summary (the figure's text alternative), consistent layout.
+    """Title plus a text summary (the figure's text alternative) wrapped to fit, consistent layout.
 
     Set as one relayout: the same layout as ``update_layout`` gives, in a fifth of the time.
     """
+    lines = wrapped(summary)
+    extra = SUMMARY_LINE_PX * max(0, len(lines) - 1)
+    shown = "<br>".join(f"<sup>{html.escape(line, quote=False)}</sup>" for line in lines)
     fig.plotly_update(relayout_data={
-        "title": {"text": f"{html.escape(title, quote=False)}<br><sup>{html.escape(summary, quote=False)}</sup>", "x": 0.01},
-        "height": height,
-        "margin": {"l": 60, "r": 20, "t": 100, "b": 50},  # room for the title, its summary and panel titles
+        "title": {"text": html.escape(title, quote=False) + (f"<br>{shown}" if shown else ""), "x": 0.01},
+        "height": height + extra,
+        "margin": {"l": 60, "r": 20, "t": 100 + extra, "b": 50},  # room for the title, its summary and panel titles
         "font": {"family": "Noto Sans, Noto Sans CJK SC, Arial, sans-serif", "size": 13},
         "template": TEMPLATE,
         "meta": {"summary": summary},
