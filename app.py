@@ -82,8 +82,9 @@ def build_demo(hub: ModelHub) -> gr.Blocks:
                 loaded = hub.get(model_name)
             except ModelUnavailableError as error:
                 log.warning("%s unavailable, falling back to the bundled model: %s", model_name, error)
-                note = t("app.model_unavailable", language_code).format(model=model_name, reason=error)
-                gr.Warning(note)
+                reason = t("app.unavailable.download", language_code) if error.reason == "download" else str(error)
+                note = t("app.model_unavailable", language_code).format(model=model_name, reason=reason)
+                gr.Warning(note, title=t("app.warning_title", language_code))
                 loaded = hub.get("bundled")
             facts = loaded.describe()
             text = note + t("app.status", language_code).format(**facts)

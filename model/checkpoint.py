@@ -24,7 +24,12 @@ _CONV1D_WEIGHTS = (".c_attn.weight", ".c_proj.weight", ".c_fc.weight")  # stored
 
 
 class ModelUnavailableError(RuntimeError):
-    """A model could not be loaded; the message says why in words a user can act on."""
+    """A model could not be loaded; the message says why in words a user can act on, and ``reason``
+    names the case (``"download"``, ``"layout"``, …) so an interface can say it in its own language."""
+
+    def __init__(self, message: str, reason: str = "other") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 def config_from_hf(hf_config: dict) -> GPTConfig:
@@ -123,7 +128,8 @@ def load_from_hub(
     except Exception as error:  # network, auth, or a missing repo: all become one clear message
         raise ModelUnavailableError(
             f"could not download {repo_id} from the Hugging Face Hub ({type(error).__name__}); "
-            "without network, pass a local folder holding config.json and model.safetensors"
+            "without network, pass a local folder holding config.json and model.safetensors",
+            reason="download",
         ) from error
     return load_checkpoint(folder, device=device, dtype=dtype)
 

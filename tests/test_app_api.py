@@ -120,8 +120,10 @@ def test_model_info_and_offline_gpt2_message(client):
     assert "模型" in status
     # Offline, choosing GPT-2 puts the page back on the bundled model and says why.
     status, facts, layer, head, choice = client.predict("gpt2", "en", api_name="/model_info")
-    assert "could not download" in status and "back on the bundled model" in status
+    assert "cannot be downloaded" in status and "back on the bundled model" in status
     assert facts["model"] == "bundled" == choice
+    status, *_ = client.predict("gpt2", "zh", api_name="/model_info")
+    assert "没有网络连接，无法从 Hugging Face Hub 下载" in status and "download" not in status
     with pytest.raises(AppError, match="could not download"):
         client.predict("gpt2", "ROMEO:", 1.0, 1.0, 0, 0.9, 0.0, "en", api_name="/distribution")
 

@@ -102,6 +102,54 @@ def test_csv_export_covers_every_figure_on_the_page():
     assert len(figures) >= 15 and {id(f) for f in figures} == exported
 
 
+def test_json_panels_flatten_into_csv_rows():
+    from viz.export import figures_to_csv, json_rows
+
+    rows = list(json_rows("facts", {"ids": {"gpt2": [7, 8]}, "loop": None, "steps": [{"ms": 1.5}]}))
+    assert rows == [("facts", "ids.gpt2", "0", "", 7), ("facts", "ids.gpt2", "1", "", 8), ("facts", "loop", "", "", None),
+                    ("facts", "steps[0].ms", "", "", 1.5)]
+    assert figures_to_csv([], {"empty": {}, "ids": [3]}).splitlines()[1:] == ["ids,,0,,3"]
+
+
+def _export_csv(tab_id: str, language: str, filled: dict):
+    """Call the page's CSV export as the button does, with ``filled`` {component: value} and the rest empty."""
+    import app
+
+    block_fn = next(f for f in app.demo.fns.values() if f.api_name == "export_csv")
+    values = [filled.get(component) for component in block_fn.inputs[2:]]
+    return block_fn.fn(tab_id, language, *values)
+
+
+def test_csv_export_of_the_tokens_tab_holds_every_token_id():
+    import csv
+
+    import gradio as gr
+
+    import app
+    from ui.classroom import panels_in
+    from ui.tab_tokens import tokenize
+
+    tokens_tab = next(b for b in app.demo.blocks.values() if isinstance(b, gr.Tab) and b.id == "tokens")
+    (ids_panel, heading), = panels_in(tokens_tab)
+    _, _, ids = tokenize("héllo 你好 🍎", False, True, "en")
+    file = _export_csv("tokens", "en", {ids_panel: ids})
+    assert file.value["orig_name"] == "next-token-lab-tokens.csv"  # the name the download gets
+    with open(file.value["path"], encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))[1:]
+    for name, expected in ids.items():
+        assert [int(r[4]) for r in rows if r[1] == name] == expected
+    assert {r[0] for r in rows} == {f"{heading} 1"}
+
+
+def test_csv_export_before_anything_ran_says_so_in_the_page_language():
+    import gradio as gr
+
+    with pytest.raises(gr.Error, match="请先运行这一页"):
+        _export_csv("padding", "zh", {})
+    with pytest.raises(gr.Error, match="Run this tab first"):
+        _export_csv("../../etc", "en", {})
+
+
 def test_palettes_are_colour_blind_safe():
     from viz import palette
 

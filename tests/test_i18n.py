@@ -50,3 +50,42 @@ def test_the_launched_page_carries_every_registered_hint():
     config = app.demo.get_config_file()
     infos = {component["props"].get("info") for component in config["components"]}
     assert {t("smp.temperature_info"), t("smp.off_zero"), t("att.prompt_b_info")} <= infos
+
+
+def test_unexpected_failures_speak_the_page_language():
+    gr = pytest.importorskip("gradio")
+    from ui.common import friendly
+
+    @friendly
+    def broken(text, language):
+        raise KeyError(text)
+
+    with pytest.raises(gr.Error, match=r"出了点问题（KeyError）") as error:
+        broken("x", "zh")
+    assert error.value.title == "请检查输入"
+    with pytest.raises(gr.Error, match=r"Something went wrong \(KeyError\)"):
+        broken("x", language="en")
+
+
+def test_api_number_checks_name_the_field_in_both_languages():
+    gr = pytest.importorskip("gradio")
+    from ui.common import NumberSlider, Translated
+
+    translated = Translated()
+    with gr.Blocks():
+        slider = translated(NumberSlider(0, 3, label=t("smp.temperature")), label="smp.temperature")
+    with pytest.raises(gr.Error) as error:
+        slider.preprocess("hot")
+    message = str(error.value)
+    assert t("err.not_number", "en").format(name=t("smp.temperature", "en"), value="'hot'") in message
+    assert t("err.not_number", "zh").format(name=t("smp.temperature", "zh"), value="'hot'") in message
+
+
+def test_link_notices_speak_the_link_language():
+    import app
+
+    links = app.demo.deep_links
+    _, _, notices = links.from_query({"tab": "padding", "lang": "zh", "new": "many", "colour": "red", "model": "x"})
+    assert notices == ["应为数字".join(["new='many'（", "）"]), "未知的参数 'colour'", "未知的模型 'x'"]
+    _, _, notices = links.from_query({"tab": "padding", "new": "9999"})
+    assert notices[0].startswith("new='9999' (outside 1…")

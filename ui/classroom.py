@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import gradio as gr
 
 from viz.export import figures_to_csv
 
-from .common import Translated, t
+from .common import Translated, normalise_language, t
 from .deeplinks import DeepLinks
 from .presets import presets_markdown
 
@@ -65,6 +66,17 @@ def plots_in(block) -> list[gr.Plot]:
         if isinstance(child, gr.Plot):
             found.append(child)
         found.extend(plots_in(child))
+    return found
+
+
+def panels_in(block, heading: str = "") -> list[tuple[gr.JSON, str]]:
+    """Every JSON panel inside ``block`` with the label of the accordion holding it: the numbers a
+    tab shows beside its figures (Tab 1's token ids, each section's facts), also exported."""
+    found = []
+    for child in getattr(block, "children", []):
+        if isinstance(child, gr.JSON):
+            found.append((child, heading))
+        found.extend(panels_in(child, child.label if isinstance(child, gr.Accordion) else heading))
     return found
 
 
@@ -136,17 +148,23 @@ def wire(demo: gr.Blocks, links: DeepLinks, tabs: gr.Tabs, tab_components: dict[
     bar.projector.change(None, bar.projector, None, js=PROJECTOR_JS, api_name="projector", api_visibility="private")
 
     plots = {tab_id: plots_in(tab) for tab_id, tab in tab_components.items()}
+    panels = {tab_id: panels_in(tab) for tab_id, tab in tab_components.items()}
     all_plots = list(dict.fromkeys(p for group in plots.values() for p in group))
+    all_panels = list(dict.fromkeys(p for group in panels.values() for p, _ in group))
 
-    def export_csv(tab_id: str, *figures):
-        """Write the open tab's figures as one CSV file."""
-        chosen = [getattr(figure, "plot", figure) for plot, figure in zip(all_plots, figures)
-                  if plot in plots.get(tab_id, []) and figure is not None]
-        if not chosen:
-            raise gr.Error("Run this tab first: there is no figure to export yet.")
-        path = tempfile.NamedTemporaryFile("w", suffix=f"-{tab_id}.csv", delete=False, encoding="utf-8").name
-        with open(path, "w", encoding="utf-8", newline="") as handle:
-            handle.write(figures_to_csv(chosen))
-        return gr.File(value=path, visible=True)
+    def export_csv(tab_id: str, language_code: str, *values):
+        """Write the open tab's figures and JSON panels as one CSV file named after the tab."""
+        by_component = dict(zip(all_plots + all_panels, values))
+        chosen = [getattr(figure, "plot", figure) for plot in plots.get(tab_id, [])
+                  if (figure := by_component.get(plot)) is not None]
+        shown = {f"{heading} {index}".strip(): by_component.get(panel)
+                 for index, (panel, heading) in enumerate(panels.get(tab_id, []), start=1)}
+        if tab_id not in tab_components or not chosen and all(value in (None, {}, []) for value in shown.values()):
+            language_code = normalise_language(language_code)
+            raise gr.Error(t("err.no_figures", language_code), title=t("err.title", language_code))
+        path = Path(tempfile.mkdtemp(prefix="next-token-lab-")) / f"next-token-lab-{tab_id}.csv"
+        path.write_text(figures_to_csv(chosen, shown), encoding="utf-8", newline="")
+        return gr.File(value=str(path), visible=True)
 
-    bar.csv_button.click(export_csv, [current_tab, *all_plots], bar.csv_file, api_name="export_csv")
+    bar.csv_button.click(export_csv, [current_tab, language, *all_plots, *all_panels], bar.csv_file,
+                         api_name="export_csv")

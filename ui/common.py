@@ -46,6 +46,8 @@ class Translated:
         so the first page shows them before any language switch.
         """
         self._entries.append((component, keys))
+        if isinstance(keys.get("label"), str):
+            component.label_key = keys["label"]  # lets an API input check name the field in both languages
         for attr, key in keys.items():
             if getattr(component, attr, None) in (None, ""):
                 setattr(component, attr, t(key) if isinstance(key, str) else key("en"))
@@ -64,15 +66,20 @@ class Translated:
 
 
 def friendly(handler: Callable) -> Callable:
-    """Turn every failure into a ``gr.Error`` with a sentence a student can act on."""
+    """Turn every failure into a ``gr.Error`` with a sentence a student can act on, in the page's
+    language when the handler takes a ``language`` argument."""
+    parameters = list(inspect.signature(handler).parameters)
+    language_at = parameters.index("language") if "language" in parameters else None
 
-    def translate(error: Exception) -> gr.Error:
+    def translate(error: Exception, args: tuple, kwargs: dict) -> gr.Error:
         if isinstance(error, gr.Error):
             return error
+        language = kwargs.get("language", args[language_at] if language_at is not None and language_at < len(args) else "en")
+        language = normalise_language(language)
         if isinstance(error, (UserInputError, ValueError, ModelUnavailableError)):
-            return gr.Error(str(error))
+            return gr.Error(str(error), title=t("err.title", language))
         log.exception("unexpected failure in %s", handler.__name__)
-        return gr.Error(f"Something went wrong ({type(error).__name__}). Please try other input.")
+        return gr.Error(t("err.unexpected", language).format(kind=type(error).__name__), title=t("err.title", language))
 
     if inspect.isgeneratorfunction(handler):
 
@@ -81,7 +88,7 @@ def friendly(handler: Callable) -> Callable:
             try:
                 yield from handler(*args, **kwargs)
             except Exception as error:  # noqa: BLE001 - the boundary between the engine and a person
-                raise translate(error) from None
+                raise translate(error, args, kwargs) from None
 
         return stream
 
@@ -90,19 +97,28 @@ def friendly(handler: Callable) -> Callable:
         try:
             return handler(*args, **kwargs)
         except Exception as error:  # noqa: BLE001
-            raise translate(error) from None
+            raise translate(error, args, kwargs) from None
 
     return call
 
 
-def _numeric_payload(payload: Any, label: str | None) -> float:
+def _in_both_languages(key: str, component, value: Any) -> str:
+    """This check runs before the handler, which alone knows the page's language: say it in both."""
+    label_key = getattr(component, "label_key", None)
+    return " / ".join(
+        t(key, language).format(name=t(label_key, language) if label_key else component.label, value=repr(value))
+        for language in ("en", "zh")
+    )
+
+
+def _numeric_payload(payload: Any, component) -> float:
     """Reject non-numbers before Gradio compares them with the bounds (which would crash obscurely)."""
     try:
         value = float(payload)
     except (TypeError, ValueError):
-        raise gr.Error(f"{label} must be a number, got {payload!r}") from None
+        raise gr.Error(_in_both_languages("err.not_number", component, payload)) from None
     if not math.isfinite(value):
-        raise gr.Error(f"{label} must be a finite number, got {payload!r}")
+        raise gr.Error(_in_both_languages("err.not_finite", component, payload))
     return value
 
 
@@ -112,7 +128,7 @@ class NumberSlider(gr.Slider):
     is_template = True  # drawn by Gradio's own slider
 
     def preprocess(self, payload: Any) -> float:
-        return super().preprocess(_numeric_payload(payload, self.label))
+        return super().preprocess(_numeric_payload(payload, self))
 
 
 class NumberBox(gr.Number):
@@ -121,7 +137,7 @@ class NumberBox(gr.Number):
     is_template = True  # drawn by Gradio's own number field
 
     def preprocess(self, payload: Any) -> float | int | None:
-        return super().preprocess(_numeric_payload(payload, self.label))
+        return super().preprocess(_numeric_payload(payload, self))
 
 
 def number(value: Any, name: str, low: float, high: float, integer: bool = False, language: str = "en") -> float | int:

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 import gradio as gr
 
 from .hub import MODEL_CHOICES
-from .i18n import normalise_language
+from .i18n import normalise_language, t
 
 MAX_LINK_TEXT = 4_000
 
@@ -34,20 +34,25 @@ def _choices(component) -> list[str]:
     return [value for _, value in component.choices] if getattr(component, "choices", None) else []
 
 
-def parse_value(component, raw: str) -> Any:
-    """Read one query-string value as ``component`` expects it; ``ValueError`` if it does not fit."""
+def parse_value(component, raw: str, language: str = "en") -> Any:
+    """Read one query-string value as ``component`` expects it; ``ValueError`` (saying why, in
+    ``language``) if it does not fit."""
     if isinstance(component, gr.Checkbox):
         if raw.lower() in ("1", "true", "yes", "on"):
             return True
         if raw.lower() in ("0", "false", "no", "off"):
             return False
-        raise ValueError("expected true or false")
+        raise ValueError(t("link.reason.boolean", language))
     if isinstance(component, (gr.Slider, gr.Number)):
-        value = float(raw)
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ValueError(t("link.reason.number", language)) from None
         low = getattr(component, "minimum", None)
         high = getattr(component, "maximum", None)
         if not math.isfinite(value) or (low is not None and value < low) or (high is not None and value > high):
-            raise ValueError(f"outside {low}..{high}")
+            raise ValueError(t("link.reason.range", language).format(low=f"{low:g}" if low is not None else "−∞",
+                                                                     high=f"{high:g}" if high is not None else "∞"))
         step = getattr(component, "step", None)
         return int(value) if (step == 1 or getattr(component, "precision", None) == 0) and value == int(value) else value
     if isinstance(component, (gr.Dropdown, gr.Radio)):
@@ -55,9 +60,9 @@ def parse_value(component, raw: str) -> Any:
         for option in options:
             if str(option) == raw:
                 return option
-        raise ValueError(f"expected one of {options}")
+        raise ValueError(t("link.reason.choice", language).format(choices=", ".join(map(str, options))))
     if len(raw) > MAX_LINK_TEXT:
-        raise ValueError("too long")
+        raise ValueError(t("link.reason.too_long", language))
     return raw
 
 
@@ -87,11 +92,12 @@ class DeepLinks:
         return "?" + urlencode(params)
 
     def from_query(self, params: Mapping[str, str]) -> tuple[str | None, dict[str, Any], list[str]]:
-        """Query parameters → (tab, {name: value}, notices about what was ignored)."""
+        """Query parameters → (tab, {name: value}, notices about what was ignored, in the link's language)."""
         notices: list[str] = []
+        language = normalise_language(params.get("lang", "en"))
         tab = params.get("tab")
         if tab is not None and tab not in self.tabs:
-            notices.append(f"unknown tab {tab!r} ignored")
+            notices.append(t("link.unknown_tab", language).format(value=repr(tab[:40])))
             tab = None
         values: dict[str, Any] = {}
         fields = self.tabs[tab].fields if tab else {}
@@ -105,13 +111,13 @@ class DeepLinks:
                 if raw in MODEL_CHOICES:
                     values[name] = raw
                 else:
-                    notices.append(f"unknown model {raw[:40]!r} ignored")
+                    notices.append(t("link.unknown_model", language).format(value=repr(raw[:40])))
                 continue
             if name not in fields:
-                notices.append(f"unknown parameter {name!r} ignored")
+                notices.append(t("link.unknown_parameter", language).format(value=repr(name[:40])))
                 continue
             try:
-                values[name] = parse_value(fields[name], raw)
+                values[name] = parse_value(fields[name], raw, language)
             except ValueError as error:
-                notices.append(f"{name}={raw[:40]!r} ignored ({error})")
+                notices.append(t("link.bad_value", language).format(name=name, value=repr(raw[:40]), reason=error))
         return tab, values, notices

@@ -1,4 +1,5 @@
-"""The numbers behind any figure of the page, as one long-format CSV (figure, trace, x, y, value)."""
+"""The numbers behind a tab, as one long-format CSV (figure, trace, x, y, value): every plotted
+number, then the tab's JSON panels (token ids, the facts behind the figures) flattened."""
 
 from __future__ import annotations
 
@@ -48,8 +49,25 @@ def figure_rows(figure: dict) -> Iterable[tuple[str, str, str, str, float | str]
                 yield title, name, str(label), "", value
 
 
-def figures_to_csv(figures_json: Iterable[str | dict | None]) -> str:
-    """Plotly figures (as JSON strings or dicts) → CSV text; missing figures are skipped."""
+def json_rows(title: str, data: Any, path: str = "") -> Iterable[tuple[str, str, str, str, Any]]:
+    """(title, key path, list index, "", value) for every leaf of a JSON panel: a list of numbers
+    becomes one row per element, so token ids land one per row."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from json_rows(title, value, f"{path}.{key}" if path else str(key))
+    elif isinstance(data, list) and all(not isinstance(v, (dict, list)) for v in data):
+        for index, value in enumerate(data):
+            yield title, path, str(index), "", value
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from json_rows(title, value, f"{path}[{index}]")
+    else:
+        yield title, path, "", "", data
+
+
+def figures_to_csv(figures_json: Iterable[str | dict | None], panels: dict[str, Any] | None = None) -> str:
+    """Plotly figures (as JSON strings or dicts), then JSON panels by title → CSV text; missing ones
+    are skipped."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["figure", "trace", "x", "y", "value"])
@@ -58,4 +76,7 @@ def figures_to_csv(figures_json: Iterable[str | dict | None]) -> str:
             continue
         figure = json.loads(figure) if isinstance(figure, str) else figure
         writer.writerows(figure_rows(figure))
+    for title, data in (panels or {}).items():
+        if data not in (None, {}, []):
+            writer.writerows(json_rows(title, data))
     return buffer.getvalue()
