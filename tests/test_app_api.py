@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from model import get_tokenizer
+from ui.i18n import t
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +62,8 @@ def test_padding_lab_left_matches_and_right_naive_does_not(client):
         row["matches_alone"] and not row["same_logits"] for rows in summary.values() for row in rows) >= 1
     padded_rows = summary["right-naive"][1:]
     assert not any(row["matches_alone"] for row in padded_rows)
+    for row in padded_rows:  # shown counted from 1, as a reader counts the new tokens
+        assert f"differs from new token {row['first_divergence'] + 1} on" in table
     assert not all(row["matches_alone"] for row in summary["right-naive-pad-mask"][1:])
     assert summary["left-no-position-ids"][0]["matches_alone"]  # the longest prompt has no pads
     assert not all(row["matches_alone"] for row in summary["left-no-position-ids"][1:])
@@ -83,6 +86,8 @@ def test_draws_match_their_distribution(client):
 def test_generate_streams_html(client):
     html = client.predict("bundled", "ROMEO:", 1.0, 0.0, 0, 1.0, 0.0, 8, 0, "en", api_name="/generate")
     assert "ntl-gen" in html and html.count("title=\"p=") == 8
+    html = client.predict("bundled", "ROMEO:\nO", 1.0, 0.0, 0, 1.0, 0.0, 2, 0, "en", api_name="/generate")
+    assert "ROMEO:↵\nO" in html and t("smp.gen_legend") in html  # a newline is shown and kept as a line break
 
 
 @pytest.mark.parametrize(

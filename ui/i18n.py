@@ -172,7 +172,7 @@ EN = {
     "pad.match_exact": "identical, bit for bit",
     "pad.grid.first_pass": " ← first pass ends here; later columns go one step at a time",
     "pad.same_tokens": "same tokens, other logits",
-    "pad.differs_at": "differs from token {i}",
+    "pad.differs_at": "differs from new token {i} on",
     # Sampling lab
     "smp.intro": (
         "The model outputs one score (logit) per vocabulary token. Softmax turns them into probabilities, then each "
@@ -196,6 +196,7 @@ EN = {
     "smp.draw": "Draw samples",
     "smp.max_new": "New tokens",
     "smp.generate": "Generate with these settings",
+    "smp.gen_legend": "Shading = the probability each new token had when it was drawn; hover a token for the top five it was drawn from.",
     "smp.kept": "kept",
     "smp.entropy": "entropy (nats)",
     "smp.probability": "probability",
@@ -342,7 +343,7 @@ EN = {
     "ins.dec.h.logprob": "sequence log-prob",
     "ins.dec.h.repeated": "repeated 3-grams",
     "ins.dec.h.loop": "loop",
-    "ins.dec.loop": "loops from token {start} (period {period})",
+    "ins.dec.loop": "loops from new token {start} (period {period})",
     "ins.dec.legend_off": "repetition penalty off",
     "ins.dec.legend_on": "repetition penalty {penalty:g}",
     "ins.dec.no_loop": "none",
@@ -350,7 +351,7 @@ EN = {
     "ins.dec.fig.logprob": "sequence log-probability (nats)",
     "ins.dec.fig.repeated": "share of repeated 3-grams",
     "ins.dec.summary_loop": (
-        "Greedy falls into a loop: from token {start} on, the same {period} token(s) repeat to the end."
+        "Greedy falls into a loop: from new token {start} on, the same {period} token(s) repeat to the end."
     ),
     "ins.dec.summary_no_loop": (
         "Greedy repeats no fixed cycle to the end here, yet {repeated:.0%} of its 3-grams are repeats; "
@@ -599,7 +600,7 @@ ZH = {
     "pad.match_exact": "逐位完全相同",
     "pad.grid.first_pass": " ← 第一次前向到此为止；之后的列逐步送入",
     "pad.same_tokens": "词元相同，logits 不同",
-    "pad.differs_at": "从第 {i} 个词元起不同",
+    "pad.differs_at": "从第 {i} 个新词元起不同",
     "smp.intro": (
         "模型为词表里的每个词元输出一个分数（logit）。softmax 把它们变成概率，然后各个旋钮按固定顺序改造这个分布："
         "**重复惩罚 → 温度 → top-k → top-p → min-p → 重新归一化**。温度为 0 就是贪心解码（总选概率最高的词元）。"
@@ -621,6 +622,7 @@ ZH = {
     "smp.draw": "抽样",
     "smp.max_new": "新生成的词元数",
     "smp.generate": "用这些设置生成",
+    "smp.gen_legend": "底色 = 每个新词元被抽中时的概率；把鼠标停在词元上，可以看到当时概率最高的五个候选。",
     "smp.kept": "保留",
     "smp.entropy": "熵（nats）",
     "smp.probability": "概率",
@@ -756,7 +758,7 @@ ZH = {
     "ins.dec.h.logprob": "序列对数概率",
     "ins.dec.h.repeated": "重复的三元组",
     "ins.dec.h.loop": "循环",
-    "ins.dec.loop": "从第 {start} 个词元起循环（周期 {period}）",
+    "ins.dec.loop": "从第 {start} 个新词元起循环（周期 {period}）",
     "ins.dec.legend_off": "不加重复惩罚",
     "ins.dec.legend_on": "重复惩罚 {penalty:g}",
     "ins.dec.no_loop": "无",
@@ -764,7 +766,7 @@ ZH = {
     "ins.dec.fig.logprob": "序列对数概率（nats）",
     "ins.dec.fig.repeated": "重复三元组的比例",
     "ins.dec.summary_loop": (
-        "贪心解码陷入了循环：从第 {start} 个词元起，同样的 {period} 个词元一直重复到结尾。"
+        "贪心解码陷入了循环：从第 {start} 个新词元起，同样的 {period} 个词元一直重复到结尾。"
     ),
     "ins.dec.summary_no_loop": (
         "贪心解码在这里没有一直重复同一个循环到结尾，但它的 3-gram 中有 {repeated:.0%} 是重复的；"

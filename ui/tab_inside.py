@@ -314,7 +314,7 @@ def make_decoding_handler(hub: ModelHub):
             legend[1]: ([r["logprob"] for r in rows[half:]], [r["repeated"] for r in rows[half:]]),
         }
         greedy = outputs[0]
-        summary = (t("ins.dec.summary_loop", language).format(start=greedy.loop.start, period=greedy.loop.period)
+        summary = (t("ins.dec.summary_loop", language).format(start=greedy.loop.start + 1, period=greedy.loop.period)
                    if greedy.loop else t("ins.dec.summary_no_loop", language).format(repeated=greedy.repeated_trigram_share))
         best = max(range(len(rows)), key=lambda i: rows[i]["logprob"])
         summary += t("ins.dec.summary_best", language).format(strategy=rows[best]["strategy"], penalty=rows[best]["penalty"],

@@ -10,6 +10,7 @@ import torch
 
 from model import GPT, PaddingStrategy, StrategyComparison, compare_strategies, fit_to_context
 from model.comparison import ALONE
+from viz.common import marked
 from viz.attention import prediction_bars
 from viz.padding import layout_grids
 
@@ -96,7 +97,7 @@ def _results_table(comparison: StrategyComparison, tokenizer, language: str) -> 
     rows = []
     for strategy, compared_rows in comparison.rows.items():
         for c in compared_rows:
-            pieces = [html.escape(p.text) for p in tokenizer.pieces(c.tokens)]
+            pieces = [html.escape(marked(p.text)) for p in tokenizer.pieces(c.tokens)]
             if c.first_divergence is not None and c.first_divergence < len(pieces):
                 pieces[c.first_divergence] = (f'<span class="ntl-diverge" title="{t("pad.first_diverge", language)}">'
                                               f'{pieces[c.first_divergence]}</span>')
@@ -107,7 +108,7 @@ def _results_table(comparison: StrategyComparison, tokenizer, language: str) -> 
             elif c.matches_alone:
                 verdict = f'<span class="ntl-near">≈ {t("pad.same_tokens", language)}</span>'
             else:
-                verdict = f'✗ {t("pad.differs_at", language).format(i=c.first_divergence)}'
+                verdict = f'✗ {t("pad.differs_at", language).format(i=c.first_divergence + 1)}'
             rows.append(f"<tr><td>{t(f'pad.name.{strategy.value}', language)}</td><td>#{c.row}</td><td>{''.join(pieces)}</td><td>{verdict}</td>"
                         f"<td>{c.max_abs_dlogit:.2e}</td></tr>")
     return f'<table class="ntl-table"><thead><tr>{header}</tr></thead><tbody>{"".join(rows)}</tbody></table>'

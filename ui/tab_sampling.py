@@ -141,7 +141,7 @@ def make_handlers(hub: ModelHub):
             top = step.distribution.probs[0].topk(5)
             alternatives = [(p.text, float(v)) for p, v in zip(loaded.tokenizer.pieces(top.indices.tolist()), top.values)]
             tokens.append((loaded.tokenizer.pieces([token])[0].text, step.sampled_probs[0], alternatives))
-            yield generated_html(shown_prompt, tokens)
+            yield generated_html(shown_prompt, tokens, t("smp.gen_legend", language))
 
     return distribution, draw, generate_text
 

@@ -187,7 +187,7 @@ def decoding_table_html(
             in_loop = loop is not None and i >= loop[0]
             style = ' style="background:#F0E442;border-bottom:2px solid #D55E00"' if in_loop else ""
             pieces.append(f"<span{style}>{_one_line(piece)}</span>")
-        loop_text = loop_note.format(start=loop[0], period=loop[1]) if loop else no_loop
+        loop_text = loop_note.format(start=loop[0] + 1, period=loop[1]) if loop else no_loop  # counted from 1
         body.append(
             f"<tr><td>{html.escape(str(row['strategy']))}</td><td>{html.escape(str(row['penalty']))}</td>"
             f'<td class="ntl-gen">{"".join(pieces)}</td>'

@@ -9,7 +9,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from .common import finish, subplots, unique_labels
+from .common import finish, quoted, subplots, unique_labels
 from .palette import OKABE_ITO, SERIES_COLOURS, probability_colour
 
 
@@ -86,14 +86,21 @@ def temperature_sweep(temperatures: Sequence[float], entropy: tuple[str, Sequenc
     return finish(fig, title, summary, height=380)
 
 
-def generated_html(prompt: str, tokens: Sequence[tuple[str, float, Sequence[tuple[str, float]]]]) -> str:
-    """The prompt, then each new token shaded by its probability; hover lists its top alternatives."""
-    parts = [f'<div class="ntl-gen"><span class="ntl-prompt">{html.escape(prompt)}</span>']
+def _with_line_breaks(text: str) -> str:
+    """Newlines shown as ↵ and kept as line breaks (the text box is ``white-space: pre-wrap``)."""
+    return html.escape(text.replace("\n", "↵\n").replace("\t", "→\t"))
+
+
+def generated_html(prompt: str, tokens: Sequence[tuple[str, float, Sequence[tuple[str, float]]]], legend: str) -> str:
+    """A legend, the prompt, then each new token shaded by its probability; hover lists its top alternatives."""
+    swatches = "".join(f'<span style="background:{probability_colour(p)}">{p:g}</span>' for p in (0, 0.25, 0.5, 0.75, 1))
+    parts = [f'<p class="ntl-legend">{html.escape(legend)} <span class="ntl-gen">{swatches}</span></p>',
+             f'<div class="ntl-gen ntl-lines"><span class="ntl-prompt">{_with_line_breaks(prompt)}</span>']
     for text, prob, alternatives in tokens:
-        tip = " | ".join(f"{alt!r}: {p:.3f}" for alt, p in alternatives)
+        tip = " | ".join(f"{quoted(alt)}: {p:.3f}" for alt, p in alternatives)
         parts.append(
             f'<span style="background:{probability_colour(prob)}" title="p={prob:.3f} · {html.escape(tip)}">'
-            f"{html.escape(text)}</span>"
+            f"{_with_line_breaks(text)}</span>"
         )
     parts.append("</div>")
     return "".join(parts)

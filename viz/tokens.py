@@ -80,6 +80,8 @@ CSS = """
 .ntl-gen { line-height:2; font-family: 'Noto Sans Mono', monospace; }
 :where(.ntl-gen span) { padding:1px 2px; border-radius:3px; color:#111; }  /* no specificity: .ntl-match etc. win */
 .ntl-prompt { color:#555; }
+.ntl-lines { white-space: pre-wrap; }
+.ntl-legend { font-size: 0.9em; color:#444; }
 .ntl-match { color:#009E73; font-weight:bold; }
 .ntl-near { color:#D55E00; font-weight:bold; }
 .ntl-diverge { background:#E69F00; color:#000; font-weight:bold; padding:0 3px; border-radius:3px; }
