@@ -105,6 +105,8 @@ def test_chips_mark_whitespace_as_the_figures_do_but_leave_hex_labels_alone():
     assert visible_token(" b") == "·b" and '<span class="ntl-text">·b</span>' in chips
     hex_label = next(p.text for p in pieces if p.partial)
     assert " " in hex_label and f'<span class="ntl-text">{html.escape(hex_label)}</span>' in chips, texts
+    assert visible_token(hex_label) == hex_label  # figure axes too: the spaces only separate bytes
+    assert visible_token("<a b>") == "<a·b>"  # text that merely looks bracketed is still marked
 
 
 @pytest.mark.parametrize("text", ["\ud800 lone surrogate", "nul\x00byte", "\u202eright-to-left\u202c", "<|fim_prefix|>"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 import unicodedata
 from typing import Sequence
 
@@ -116,8 +117,14 @@ def finish(fig: go.Figure, title: str, summary: str, height: int = 420) -> go.Fi
     return fig
 
 
+HEX_LABEL = re.compile(r"<[0-9A-F]{2}( [0-9A-F]{2})*>")  # how a partial UTF-8 piece is named: <E4 BD>
+
+
 def visible_token(text: str) -> str:
-    """Make whitespace visible in axis labels: space → ·, newline → ↵, tab → →."""
+    """Make whitespace visible in axis labels: space → ·, newline → ↵, tab → →. A partial UTF-8
+    piece's hex label is shown as it is (its spaces only separate bytes)."""
+    if HEX_LABEL.fullmatch(text):
+        return text
     text = text.replace(" ", "·").replace("\n", "↵").replace("\t", "→")
     # Other control characters (bytes 0-31, 127) become Unicode's Control Pictures: ␀ ␇ ␛ ␡
     return "".join(chr(0x2400 + ord(c)) if ord(c) < 32 else "␡" if ord(c) == 127 else c for c in text) or "∅"
