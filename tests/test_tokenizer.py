@@ -122,3 +122,14 @@ def test_truncated_bytes_never_form_a_character():
     first_piece_of_ni = tokenizer.encode("你")[:1]
     (piece,) = tokenizer.pieces(first_piece_of_ni)
     assert piece.partial and piece.group_text.startswith("<")
+
+
+def test_chips_stop_at_a_readable_number_but_counts_and_ids_cover_everything():
+    from ui.tab_tokens import MAX_CHIPS, tokenize
+
+    text = "to be or not " * 1000
+    chips, stats, ids = tokenize(text, False, False, "en")
+    assert chips.count('class="ntl-chip"') == 3 * MAX_CHIPS
+    assert ids["gpt2"] == get_tokenizer("gpt2").encode(text) and len(ids["gpt2"]) > MAX_CHIPS
+    assert f"Showing the first {MAX_CHIPS:,} of {len(ids['gpt2']):,} tokens" in chips
+    assert f"<td>{len(ids['gpt2'])}</td>" in stats

@@ -89,3 +89,14 @@ def test_nucleus_marker_sits_inside_the_rank_axis(vocabulary, nucleus):
     data_annotations = [a for a in fig.layout.annotations if a.xref in (None, "x")]
     assert data_annotations and all(0 <= a.x <= upper for a in data_annotations)
     assert any(a.text == str(nucleus) for a in data_annotations)
+
+
+@pytest.mark.parametrize("columns, cell_text", [(12, True), (60, False)])
+def test_padding_grid_writes_cell_text_only_while_it_is_readable(columns, cell_text):
+    from viz.padding import layout_grids
+
+    mask = np.ones((2, columns), dtype=int)
+    text = [[f"t{c}" for c in range(columns)] for _ in range(2)]
+    fig = layout_grids(text, mask, np.arange(columns)[None].repeat(2, 0), ("a", "b", "c"), "T", "S")
+    assert all((trace.texttemplate == "%{text}") is cell_text for trace in fig.data)
+    assert fig.data[0].text[1][columns - 1] == f"t{columns - 1}"  # hover keeps every token either way

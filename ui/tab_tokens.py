@@ -11,6 +11,7 @@ from .deeplinks import TabLink
 from .common import MAX_TEXT_CHARACTERS, Translated, friendly, normalise_language, t, text_input
 
 TOKENIZERS = ("gpt2", "cl100k_base", "o200k_base")
+MAX_CHIPS = 1_000  # per tokenizer: more is unreadable, and megabytes of HTML take the browser seconds
 EXAMPLES = [
     "The quick brown fox jumps over the lazy dog.",
     "我喜欢吃苹果，因为它很好吃",
@@ -37,8 +38,10 @@ def tokenize(text: str, allow_special: bool, show_bytes: bool, language: str) ->
         sections.append(
             f"<h4>{name} · {len(token_ids)} {t('tok.tokens', language)}"
             f"{f' · {partial} ' + t('tok.partial_count', language) if partial else ''}</h4>"
-            + (token_chips(pieces, show_bytes=bool(show_bytes), partial_label=t("tok.partial", language))
+            + (token_chips(pieces[:MAX_CHIPS], show_bytes=bool(show_bytes), partial_label=t("tok.partial", language))
                if token_ids else f"<p>{t('tok.empty', language)}</p>")
+            + (f'<p class="ntl-note">{t("tok.chips_capped", language).format(shown=MAX_CHIPS, n=len(pieces))}</p>'
+               if len(pieces) > MAX_CHIPS else "")
         )
         rows.append({
             "tokenizer": name,

@@ -10,6 +10,9 @@ import plotly.graph_objects as go
 from .common import finish, subplots, visible_token
 from .palette import HEATMAP_SCALE, MASK_SCALE
 
+CELL_TEXT_COLUMNS = 40  # wider grids show no text in the cells (hover still has it): a browser draws
+# a 256-column grid with text in seconds, and the text would be too small to read anyway
+
 
 def layout_grids(
     token_text: Sequence[Sequence[str]],
@@ -28,16 +31,17 @@ def layout_grids(
     rows, columns = attention_mask.shape
     text = [[visible_token(t) for t in row] for row in token_text]
     font = {"size": 11 if columns <= 32 else 9}
-    cell = {"xgap": 2, "ygap": 2, "showscale": False}
+    in_cells = "%{text}" if columns <= CELL_TEXT_COLUMNS else ""
+    cell = {"xgap": 2 if columns <= CELL_TEXT_COLUMNS else 0, "ygap": 2, "showscale": False}
     fig = subplots([
-        [go.Heatmap(z=attention_mask, text=text, texttemplate="%{text}", textfont=font, colorscale=MASK_SCALE, zmin=0, zmax=1,
+        [go.Heatmap(z=attention_mask, text=text, texttemplate=in_cells, textfont=font, colorscale=MASK_SCALE, zmin=0, zmax=1,
                     hovertemplate="row %{y}, column %{x}: %{text}<extra></extra>", **cell)],
-        [go.Heatmap(z=attention_mask, text=attention_mask, texttemplate="%{text}", textfont=font, colorscale=MASK_SCALE,
+        [go.Heatmap(z=attention_mask, text=attention_mask, texttemplate=in_cells, textfont=font, colorscale=MASK_SCALE,
                     zmin=0, zmax=1, hovertemplate="row %{y}, column %{x}: mask %{z}<extra></extra>", **cell)],
-        [go.Heatmap(z=position_ids, text=position_ids, texttemplate="%{text}", textfont=font, colorscale=HEATMAP_SCALE,
+        [go.Heatmap(z=position_ids, text=position_ids, texttemplate=in_cells, textfont=font, colorscale=HEATMAP_SCALE,
                     hovertemplate="row %{y}, column %{x}: position %{z}<extra></extra>", **cell)],
     ], 1, titles, vertical_spacing=0.3 / 3,
-        x_axis={"tickmode": "array", "tickvals": list(range(columns)), "tickfont": font},
+        x_axis={"tickmode": "array", "tickvals": list(range(columns)), "tickfont": font} if in_cells else {},
         y_axis={"autorange": "reversed", "tickmode": "array", "tickvals": list(range(rows)), "ticktext": [f"#{r}" for r in range(rows)]})
     if first_pass is not None and first_pass[0] < columns:
         boundary, label = first_pass
