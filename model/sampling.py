@@ -177,4 +177,5 @@ def sample_many(probs: torch.Tensor, count: int, generator: torch.Generator) -> 
 def entropy(probs: torch.Tensor) -> torch.Tensor:
     """Shannon entropy in nats along the last axis (0·log 0 = 0)."""
     logs = torch.where(probs > 0, probs.log(), torch.zeros_like(probs))
-    return -(probs * logs).sum(dim=-1)
+    # Rounding can leave a one-hot distribution at -0.0 or -1e-8 nats, shown as "-0.000": never below 0.
+    return (-(probs * logs).sum(dim=-1)).clamp_min(0.0).abs()

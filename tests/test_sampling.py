@@ -55,6 +55,8 @@ def test_temperature_to_zero_is_argmax():
     assert torch.equal(cold.argmax(-1), logits.argmax(-1)) and (cold.max(-1).values > 0.999).all()
     hot = process_logits(logits, SamplingConfig(temperature=5.0)).probs
     assert (entropy(hot) > entropy(torch.softmax(logits, -1))).all()
+    assert f"{float(entropy(greedy[0])):.3f}" == "0.000"  # one-hot: zero, never "-0.000"
+    assert torch.allclose(entropy(torch.full((2, 8), 1 / 8)), torch.tensor(math.log(8)))
 
 
 def test_temperature_scales_logits():

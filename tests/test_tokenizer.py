@@ -133,3 +133,10 @@ def test_chips_stop_at_a_readable_number_but_counts_and_ids_cover_everything():
     assert ids["gpt2"] == get_tokenizer("gpt2").encode(text) and len(ids["gpt2"]) > MAX_CHIPS
     assert f"Showing the first {MAX_CHIPS:,} of {len(ids['gpt2']):,} tokens" in chips
     assert f"<td>{len(ids['gpt2'])}</td>" in stats
+
+
+def test_one_token_is_not_called_tokens():
+    from ui.tab_tokens import tokenize
+
+    chips, _, _ = tokenize("a", False, False, "en")
+    assert "gpt2 · 1 token</h4>" in chips and "1 tokens" not in chips

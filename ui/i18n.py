@@ -39,6 +39,7 @@ EN = {
     "tok.run": "Tokenize",
     "tok.ids": "Token ids (copyable)",
     "tok.tokens": "tokens",
+    "tok.token": "token",
     "tok.partial": "bytes that only form a character together",
     "tok.partial_count": "partial-UTF-8 tokens",
     "tok.empty": "No tokens: the text is empty.",
@@ -112,9 +113,10 @@ EN = {
         "To generate for several prompts at once they must be padded to one length. A GPT reads the next token from "
         "the **last column**. Pad on the **right** and a short prompt's last column is a pad, so the model continues "
         "from a pad. Pad on the **left** (with a padding mask and position ids that skip the pads) and every row gives "
-        "exactly what it would give alone. LLaMA pads right but never reads a pad: it starts at the shortest prompt "
-        "and keeps each row's own prompt tokens (`input_text_mask`). The table checks each strategy against running "
-        "every prompt alone."
+        "the tokens it would give alone; this is what Hugging Face does for decoder-only models. Meta's reference LLaMA "
+        "code (`generation.py`) pads right but never reads a pad: it starts at the shortest prompt and keeps each row's "
+        "own prompt tokens (`input_text_mask`). The table checks each strategy against running every prompt alone, "
+        "token by token and logit by logit."
     ),
     "pad.prompts": "Prompts (one per line, 2–4)",
     "pad.prompts_info": "Different lengths make the point.",
@@ -377,8 +379,8 @@ EN = {
     "ins.tf.gen_tip": "generated token {i}; the text has {truth}",
     "ins.tf.summary": (
         "Teacher forcing scored {n} positions in <b>1 forward pass</b> ({tf_ms:.1f} ms). Generation made "
-        "{generated} tokens in <b>{passes} forward passes</b> ({gen_ms:.1f} ms); {matches} of them equal "
-        "the text."
+        "{generated} tokens in <b>{passes} forward passes</b> ({gen_ms:.1f} ms); {matches} of the {generated} "
+        "match the text."
     ),
     "ins.tf.fig.title": "The loss at every position, from one forward pass",
     "ins.tf.fig.summary": (
@@ -474,6 +476,7 @@ ZH = {
     "tok.run": "分词",
     "tok.ids": "词元 id（可复制）",
     "tok.tokens": "个词元",
+    "tok.token": "个词元",
     "tok.partial": "只有合在一起才构成字符的字节",
     "tok.partial_count": "个不完整的 UTF-8 词元",
     "tok.empty": "没有词元：文本为空。",
@@ -542,9 +545,10 @@ ZH = {
     "pad.intro": (
         "要一次为多个提示生成文本，必须把它们填充到同一长度。GPT 从**最后一列**读出下一个词元。"
         "如果在**右侧**填充，短提示的最后一列是填充符，模型就会接着填充符往下写。"
-        "如果在**左侧**填充（配合填充掩码，并让位置编号跳过填充），每一行的结果都和单独运行时完全一样。"
-        "LLaMA 在右侧填充，却从不读取填充符：它从最短的提示开始，并用 `input_text_mask` 保留每行自己的提示词元。"
-        "下表把每种策略和“每个提示单独运行”逐词对比。"
+        "如果在**左侧**填充（配合填充掩码，并让位置编号跳过填充），每一行生成的词元都和单独运行时一样；"
+        "Hugging Face 对仅解码器模型就是这样做的。Meta 的 LLaMA 参考代码（`generation.py`）在右侧填充，却从不读取填充符："
+        "它从最短的提示开始，并用 `input_text_mask` 保留每行自己的提示词元。"
+        "下表把每种策略和“每个提示单独运行”逐个词元、逐个 logit 地对比。"
     ),
     "pad.prompts": "提示（每行一个，2–4 个）",
     "pad.prompts_info": "长度不同，效果才明显。",

@@ -36,7 +36,7 @@ def tokenize(text: str, allow_special: bool, show_bytes: bool, language: str) ->
         ids[name] = token_ids
         partial = sum(p.partial for p in pieces)
         sections.append(
-            f"<h4>{name} · {len(token_ids)} {t('tok.tokens', language)}"
+            f"<h4>{name} · {len(token_ids)} {t('tok.token' if len(token_ids) == 1 else 'tok.tokens', language)}"
             f"{f' · {partial} ' + t('tok.partial_count', language) if partial else ''}</h4>"
             + (token_chips(pieces[:MAX_CHIPS], show_bytes=bool(show_bytes), partial_label=t("tok.partial", language))
                if token_ids else f"<p>{t('tok.empty', language)}</p>")
