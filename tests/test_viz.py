@@ -100,3 +100,15 @@ def test_padding_grid_writes_cell_text_only_while_it_is_readable(columns, cell_t
     fig = layout_grids(text, mask, np.arange(columns)[None].repeat(2, 0), ("a", "b", "c"), "T", "S")
     assert all((trace.texttemplate == "%{text}") is cell_text for trace in fig.data)
     assert fig.data[0].text[1][columns - 1] == f"t{columns - 1}"  # hover keeps every token either way
+
+
+def test_pad_blocks_get_one_outline_each_and_dense_labels_stand_upright():
+    from viz.attention import DENSE_LABELS, attention_heatmap, mask_heatmap
+
+    n = DENSE_LABELS + 4
+    pads = [0, 1, 2, 3, 7]  # two runs: 0-3 and 7
+    for fig in (attention_heatmap(np.eye(n), ["t"] * n, "T", "S", pads), mask_heatmap(np.eye(n, dtype=bool), ["t"] * n, "T", "S", pads)):
+        boxes = sorted((s.x0, s.x1, s.y0, s.y1) for s in fig.layout.shapes)
+        assert boxes == sorted([(-0.5, n - 0.5, -0.5, 3.5), (-0.5, n - 0.5, 6.5, 7.5), (-0.5, 3.5, -0.5, n - 0.5), (6.5, 7.5, -0.5, n - 0.5)])
+        assert fig.layout.xaxis.tickangle == -90
+    assert attention_heatmap(np.eye(3), ["a", "b", "c"], "T", "S").layout.xaxis.tickangle == -45

@@ -14,13 +14,27 @@ from .palette import HEATMAP_SCALE, MASK_SCALE, SERIES_COLOURS
 _HOVER = "query %{y}<br>key %{x}<br>weight %{z:.4f}<extra></extra>"
 
 
+DENSE_LABELS = 16  # more tick labels than this stand upright instead of at 45°, so they do not overlap
+
+
+def _runs(positions: Sequence[int]) -> list[tuple[int, int]]:
+    """Consecutive positions as (first, last) runs: 0 1 2 5 → (0, 2), (5, 5)."""
+    runs: list[tuple[int, int]] = []
+    for p in sorted(positions):
+        if runs and p == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], p)
+        else:
+            runs.append((p, p))
+    return runs
+
+
 def _mark_pads(fig: go.Figure, pad_rows: Sequence[int], pad_columns: Sequence[int], n_rows: int, n_cols: int, **where) -> None:
-    """Outline pad rows and columns with dashed boxes so they are visible without colour."""
+    """Outline each block of pad rows and of pad columns with one dashed box, visible without colour."""
     style = {"line": {"color": "#D55E00", "width": 2, "dash": "dot"}, "fillcolor": "rgba(0,0,0,0)"}
-    for r in pad_rows:
-        fig.add_shape(type="rect", x0=-0.5, x1=n_cols - 0.5, y0=r - 0.5, y1=r + 0.5, **style, **where)
-    for c in pad_columns:
-        fig.add_shape(type="rect", x0=c - 0.5, x1=c + 0.5, y0=-0.5, y1=n_rows - 0.5, **style, **where)
+    for first, last in _runs(pad_rows):
+        fig.add_shape(type="rect", x0=-0.5, x1=n_cols - 0.5, y0=first - 0.5, y1=last + 0.5, **style, **where)
+    for first, last in _runs(pad_columns):
+        fig.add_shape(type="rect", x0=first - 0.5, x1=last + 0.5, y0=-0.5, y1=n_rows - 0.5, **style, **where)
 
 
 def attention_heatmap(
@@ -38,7 +52,7 @@ def attention_heatmap(
                    colorbar={"title": "p"})
     )
     fig.update_yaxes(autorange="reversed", title=axis_titles[1], type="category")
-    fig.update_xaxes(title=axis_titles[0], type="category", tickangle=-45)
+    fig.update_xaxes(title=axis_titles[0], type="category", tickangle=-90 if len(names) > DENSE_LABELS else -45)
     _mark_pads(fig, pads, pads, len(names), len(names))
     return finish(fig, title, summary, height=max(420, 26 * len(names) + 160))
 
@@ -67,7 +81,7 @@ def mask_heatmap(mask: np.ndarray, labels: Sequence[str], title: str, summary: s
                    xgap=1, ygap=1, hovertemplate="query %{y}<br>key %{x}<br>allowed %{z}<extra></extra>")
     )
     fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(type="category", tickangle=-45)
+    fig.update_xaxes(type="category", tickangle=-90 if len(names) > DENSE_LABELS else -45)
     _mark_pads(fig, pads, pads, len(names), len(names))
     return finish(fig, title, summary, height=max(380, 26 * len(names) + 160))
 
