@@ -101,11 +101,17 @@ def test_projector_mode_and_copy_link(app_url, browser):
     page.wait_for_selector("#projector input")
     page.locator("#projector input").check()
     page.wait_for_function("document.body.classList.contains('ntl-projector')")
+    from ui.classroom import PROJECTOR_FONT_SIZE
+
+    page.get_by_role("tab", name="Sampling", exact=False).click()  # figures drawn after the switch grow too
+    page.wait_for_selector("#smp-stages .js-plotly-plot")
+    page.wait_for_function(f"[...document.querySelectorAll('.js-plotly-plot')].every("
+                           f"p => p._fullLayout && p._fullLayout.font.size === {PROJECTOR_FONT_SIZE})")
     assert page.locator("#link-box").count() == 0 or not page.locator("#link-box").is_visible(), "no empty box before a link"
     page.locator("#copy-link").click()
-    page.wait_for_function("(document.querySelector('#link-box textarea, #link-box input') || {value: ''}).value.includes('tab=tokens')")
+    page.wait_for_function("(document.querySelector('#link-box textarea, #link-box input') || {value: ''}).value.includes('tab=sampling')")
     link = page.locator("#link-box textarea, #link-box input").first.input_value()
-    assert link.startswith(app_url.rstrip("/")) and "text=" in link
+    assert link.startswith(app_url.rstrip("/")) and "prompt=" in link
     page.close()
 
 

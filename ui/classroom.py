@@ -12,13 +12,34 @@ from pathlib import Path
 
 import gradio as gr
 
+from viz.common import FONT_SIZE
 from viz.export import figures_to_csv
 
 from .common import Translated, normalise_language, t
 from .deeplinks import DeepLinks
 from .presets import presets_markdown
 
-PROJECTOR_JS = "(on) => { document.body.classList.toggle('ntl-projector', Boolean(on)); }"
+PROJECTOR_FONT_SIZE = 17
+# Projector mode: large page text (CSS), and every figure's font relaid out in the browser: the ones
+# on the page now, and, through one observer, every figure drawn later while the mode is on.
+PROJECTOR_JS = f"""(on) => {{
+  document.body.classList.toggle('ntl-projector', Boolean(on));
+  window.ntlFigureFont = on ? {PROJECTOR_FONT_SIZE} : {FONT_SIZE};
+  const resize = () => document.querySelectorAll('.js-plotly-plot').forEach((plot) => {{
+    if (window.Plotly && plot._fullLayout && plot._fullLayout.font.size !== window.ntlFigureFont) {{
+      const height = plot._fullLayout.height * window.ntlFigureFont / plot._fullLayout.font.size;  // room for the text
+      window.Plotly.relayout(plot, {{'font.size': window.ntlFigureFont, height: Math.round(height)}});
+    }}
+  }});
+  resize();
+  if (!window.ntlFigureObserver) {{
+    window.ntlFigureObserver = new MutationObserver(() => {{
+      cancelAnimationFrame(window.ntlFigureFrame);
+      window.ntlFigureFrame = requestAnimationFrame(resize);
+    }});
+    window.ntlFigureObserver.observe(document.body, {{childList: true, subtree: true}});
+  }}
+}}"""
 ABSOLUTE_LINK_JS = (
     "(query) => { if (!query) return query; const url = location.origin + location.pathname + query;"
     " if (navigator.clipboard) { navigator.clipboard.writeText(url).catch(() => {}); } return url; }"

@@ -65,6 +65,7 @@ def subplots(
     return go.Figure(traces, layout)
 
 
+FONT_SIZE = 13  # every figure's base font; projector mode redraws figures larger in the browser
 SUMMARY_COLUMNS = 95  # fits a half-width figure, and a readable line length in a full-width one
 SUMMARY_LINE_PX = 18
 
@@ -110,7 +111,7 @@ def finish(fig: go.Figure, title: str, summary: str, height: int = 420) -> go.Fi
         "title": {"text": html.escape(title, quote=False) + (f"<br>{shown}" if shown else ""), "x": 0.01},
         "height": height + extra,
         "margin": {"l": 60, "r": 20, "t": 100 + extra, "b": 50},  # room for the title, its summary and panel titles
-        "font": {"family": "Noto Sans, Noto Sans CJK SC, Arial, sans-serif", "size": 13},
+        "font": {"family": "Noto Sans, Noto Sans CJK SC, Arial, sans-serif", "size": FONT_SIZE},
         "template": TEMPLATE,
         "meta": {"summary": summary},
     })
