@@ -112,7 +112,10 @@ def build_demo(hub: ModelHub) -> gr.Blocks:
 # a session opens a new one: its default of 10,000 kept sessions would grow to ~3 GB. A class of 30
 # (tabs, reloads) fits well within 256, the oldest are dropped first.
 SESSIONS_KEPT = 256
-LAUNCH_OPTIONS = {"css": CSS + classroom.PROJECTOR_CSS, "ssr_mode": False, "share": False, "footer_links": ["api"], "show_error": True,
+# A figure not drawn yet (a section whose button was not pressed) is a slim bar, not a 400-px empty
+# box; its spinner still shows there while it computes.
+EMPTY_FIGURE_CSS = ".block:has(> [aria-label='Empty value']) .empty.large { height: 3rem; min-height: 3rem; }\n"
+LAUNCH_OPTIONS = {"css": CSS + classroom.PROJECTOR_CSS + EMPTY_FIGURE_CSS, "ssr_mode": False, "share": False, "footer_links": ["api"], "show_error": True,
                   "state_session_capacity": SESSIONS_KEPT}
 # A full queue answers "Queue is full" at once; two model calls run at a time on a 2-core box.
 CONCURRENCY = 2
