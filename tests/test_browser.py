@@ -169,3 +169,18 @@ def test_each_tab_shows_its_example_on_first_visit_without_a_click(app_url, brow
         page.locator("button[role=tab]").nth([t[0] for t in TABS].index(tab_id)).click()
         page.wait_for_selector(rendered, timeout=60_000)
     page.close()
+
+
+def test_switching_language_redraws_the_open_tab_and_later_the_others(app_url, browser):
+    page = browser.new_page(locale="en-US", viewport={"width": 1400, "height": 1000})
+    page.goto(app_url)
+    page.wait_for_selector("#tok-chips .ntl-chip", timeout=30_000)
+    page.locator("button[role=tab]").nth(3).click()  # sampling, drawn in English
+    page.wait_for_function("document.querySelector('#smp-stages .gtitle')?.textContent.length > 0", timeout=60_000)
+    english = page.locator("#smp-stages .gtitle").first.text_content()
+    page.locator("#language label", has_text="中文").click()
+    page.wait_for_function(f"document.querySelector('#smp-stages .gtitle')?.textContent !== {english!r}", timeout=30_000)
+    assert any("\u4e00" <= c <= "\u9fff" for c in page.locator("#smp-stages .gtitle").first.text_content())
+    page.locator("button[role=tab]").nth(0).click()  # tokens: drawn in English before the switch
+    page.wait_for_function("document.querySelector('#tok-chips h4')?.textContent.includes('个词元')", timeout=30_000)
+    page.close()
