@@ -184,3 +184,17 @@ def test_switching_language_redraws_the_open_tab_and_later_the_others(app_url, b
     page.locator("button[role=tab]").nth(0).click()  # tokens: drawn in English before the switch
     page.wait_for_function("document.querySelector('#tok-chips h4')?.textContent.includes('个词元')", timeout=30_000)
     page.close()
+
+
+def test_choosing_another_view_redraws_without_the_button(app_url, browser):
+    page = browser.new_page(locale="en-US", viewport={"width": 1400, "height": 1000})
+    page.goto(f"{app_url}?tab=padding")
+    page.wait_for_function("document.querySelector('#pad-grids .gtitle')?.textContent.includes('right-naive')", timeout=60_000)
+    page.locator("#pad-strategy input").click()
+    page.get_by_role("option", name="left", exact=False).first.click()
+    page.wait_for_function("document.querySelector('#pad-grids .gtitle')?.textContent.includes('left')", timeout=30_000)
+    page.locator("button[role=tab]").nth(1).click()
+    page.wait_for_function("document.querySelector('#att-heatmap .gtitle')?.textContent.includes('padding')", timeout=60_000)
+    page.locator("#att-row label", has_text="A").click()  # row A is the longer prompt: no pads
+    page.wait_for_function("!document.querySelector('#att-heatmap .gtitle').textContent.includes('padding')", timeout=30_000)
+    page.close()

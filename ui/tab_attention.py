@@ -143,7 +143,7 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
     with gr.Row():
         layer = translated(NumberSlider(0, 11, value=0, step=1, label=t("att.layer")), label="att.layer")
         head = translated(NumberSlider(0, 11, value=0, step=1, label=t("att.head")), label="att.head")
-        row = translated(gr.Radio([("A", 0), ("B", 1)], value=1, label=t("att.row")), label="att.row")
+        row = translated(gr.Radio([("A", 0), ("B", 1)], value=1, label=t("att.row"), elem_id="att-row"), label="att.row")
         extend = translated(NumberSlider(0, 16, value=0, step=1, label=t("att.extend")), label="att.extend")
     run = translated(gr.Button(t("att.run"), variant="primary", elem_id="att-run"), value="att.run")
     with gr.Row():
@@ -158,6 +158,9 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
     outputs = [heatmap, heads, mask_fig, gallery, predictions, facts]
     handler = make_attention_handler(hub)
     run.click(handler, inputs, outputs, api_name="attention")
+    # Choosing another view of the same prompts redraws at once; editing the prompts still waits for the button.
+    gr.on([layer.release, head.release, row.input, padding_side.input, mask_kind.input, prefix_length.release, window.release],
+          handler, inputs, outputs, trigger_mode="always_last", api_name="attention_on_change", api_visibility="private")
     link.fields.update(a=prompt_a, b=prompt_b, side=padding_side, mask=mask_kind, prefix=prefix_length, window=window,
                        layer=layer, head=head, row=row, extend=extend)
     link.handler, link.inputs, link.outputs = handler, inputs, outputs

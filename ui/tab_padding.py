@@ -127,7 +127,7 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
                              label="pad.prompts", info="pad.prompts_info")
         with gr.Column():
             names = named_choices("pad.name", STRATEGIES)
-            strategy = translated(gr.Dropdown(names(), value="right-naive", label=t("pad.strategy")), label="pad.strategy",
+            strategy = translated(gr.Dropdown(names(), value="right-naive", label=t("pad.strategy"), elem_id="pad-strategy"), label="pad.strategy",
                                   choices=names)
             row = translated(NumberSlider(0, MAX_BATCH - 1, value=1, step=1, label=t("pad.row")), label="pad.row")
             max_new = translated(NumberSlider(1, 32, value=10, step=1, label=t("pad.max_new")), label="pad.max_new")
@@ -140,6 +140,9 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
     inputs, outputs = [model_choice, prompts, max_new, strategy, row, language], [grids, table, bars, summary]
     handler = make_padding_handler(hub)
     run.click(handler, inputs, outputs, api_name="padding_lab")
+    # Another strategy or row of the same batch redraws at once (the comparison is cached).
+    gr.on([strategy.input, row.release], handler, inputs, outputs, trigger_mode="always_last",
+          api_name="padding_on_change", api_visibility="private")
     # On load and on every edit (a link's prompts included); links may still name any row up to MAX_BATCH - 1.
     gr.on(None, row_range, [prompts], row, queue=False, api_name="padding_rows", api_visibility="private")
     link.fields.update(prompts=prompts, new=max_new, strategy=strategy, row=row)

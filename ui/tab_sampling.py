@@ -180,6 +180,9 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
     knobs = [model_choice, prompt, penalty, temperature, top_k, top_p, min_p]
     outputs = [stages, curve, sweep, stats, facts]
     show.click(distribution, knobs + [language], outputs, api_name="distribution")
+    # Letting go of a knob redraws at once (tens of ms): the lesson is watching the distribution move.
+    gr.on([knob.release for knob in (penalty, temperature, top_k, top_p, min_p)], distribution, knobs + [language], outputs,
+          trigger_mode="always_last", api_name="distribution_on_release", api_visibility="private")
     link.fields.update(prompt=prompt, penalty=penalty, temperature=temperature, top_k=top_k, top_p=top_p, min_p=min_p,
                        draws=draws, seed=seed, new=max_new)
     link.handler, link.inputs, link.outputs = distribution, knobs + [language], outputs
