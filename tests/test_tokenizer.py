@@ -140,3 +140,19 @@ def test_one_token_is_not_called_tokens():
 
     chips, _, _ = tokenize("a", False, False, "en")
     assert "gpt2 · 1 token</h4>" in chips and "1 tokens" not in chips
+
+
+def test_invisible_characters_get_a_visible_name_so_no_chip_is_blank():
+    import re
+
+    from viz.common import visible_token
+    from viz.tokens import token_chips
+
+    assert visible_token("\u200d") == "⟨ZWJ⟩" and visible_token(" ❤\ufe0f") == "·❤⟨VS16⟩"
+    assert visible_token("\u202e") == "⟨U+202E⟩" and visible_token("é") == "é"
+    for name in ("gpt2", "cl100k_base", "o200k_base"):
+        tokenizer = get_tokenizer(name)
+        chips = token_chips(tokenizer.pieces(tokenizer.encode("👩‍👩‍👧 ❤️ \u202eabc")))
+        texts = re.findall(r'<span class="ntl-text">(.*?)</span>', chips)
+        assert texts and all(text.strip() for text in texts), (name, texts)
+        assert not any(c in "".join(texts) for c in "\u200d\ufe0f\u202e")

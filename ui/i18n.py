@@ -46,9 +46,9 @@ EN = {
     "tok.chips_capped": "Showing the first {shown:,} of {n:,} tokens; the counts above and the ids below cover them all.",
     "tok.h.name": "tokenizer",
     "tok.h.tokens": "tokens",
-    "tok.h.chars": "characters",
+    "tok.h.chars": "characters (Unicode code points; 👩‍👩‍👧 is 5)",
     "tok.h.bytes": "UTF-8 bytes",
-    "tok.h.cpt": "characters per token",
+    "tok.h.cpt": "code points per token",
     "tok.h.vocab": "vocabulary",
     # Attention
     "att.intro": (
@@ -483,9 +483,9 @@ ZH = {
     "tok.chips_capped": "只显示前 {shown:,} 个词元（共 {n:,} 个）；上面的计数和下面的 id 包含全部词元。",
     "tok.h.name": "分词器",
     "tok.h.tokens": "词元数",
-    "tok.h.chars": "字符数",
+    "tok.h.chars": "字符数（Unicode 码位；👩‍👩‍👧 算 5 个）",
     "tok.h.bytes": "UTF-8 字节数",
-    "tok.h.cpt": "每个词元的字符数",
+    "tok.h.cpt": "每个词元的码位数",
     "tok.h.vocab": "词表大小",
     "att.intro": (
         "每一层有多个**注意力头**。每个头为每个词元（*查询*，一行）在它能读到的词元（*键*，各列）上给出一个概率分布。"

@@ -121,14 +121,28 @@ def finish(fig: go.Figure, title: str, summary: str, height: int = 420) -> go.Fi
 HEX_LABEL = re.compile(r"<[0-9A-F]{2}( [0-9A-F]{2})*>")  # how a partial UTF-8 piece is named: <E4 BD>
 
 
+INVISIBLE_NAMES = {"\u200d": "ZWJ", "\u200c": "ZWNJ", "\ufe0f": "VS16", "\ufe0e": "VS15", "\ufeff": "BOM"}
+
+
+def _visible_char(char: str) -> str:
+    if ord(char) < 32:  # control characters become Unicode's Control Pictures: ␀ ␇ ␛
+        return chr(0x2400 + ord(char))
+    if ord(char) == 127:
+        return "␡"
+    # Characters that draw nothing (joiners, variation selectors, direction marks) are named.
+    if char in INVISIBLE_NAMES or unicodedata.category(char) == "Cf" or 0xFE00 <= ord(char) <= 0xFE0F:
+        return f"⟨{INVISIBLE_NAMES.get(char, f'U+{ord(char):04X}')}⟩"
+    return char
+
+
 def visible_token(text: str) -> str:
-    """Make whitespace visible in axis labels: space → ·, newline → ↵, tab → →. A partial UTF-8
-    piece's hex label is shown as it is (its spaces only separate bytes)."""
+    """Make whitespace and invisible characters visible in labels: space → ·, newline → ↵, tab → →,
+    a zero-width joiner → ⟨ZWJ⟩. A partial UTF-8 piece's hex label is shown as it is (its spaces
+    only separate bytes)."""
     if HEX_LABEL.fullmatch(text):
         return text
     text = text.replace(" ", "·").replace("\n", "↵").replace("\t", "→")
-    # Other control characters (bytes 0-31, 127) become Unicode's Control Pictures: ␀ ␇ ␛ ␡
-    return "".join(chr(0x2400 + ord(c)) if ord(c) < 32 else "␡" if ord(c) == 127 else c for c in text) or "∅"
+    return "".join(_visible_char(c) for c in text) or "∅"
 
 
 def marked(token: str) -> str:
