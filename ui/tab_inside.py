@@ -3,6 +3,7 @@ decoding strategies side by side, teacher forcing vs generation, and the bundled
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import time
@@ -88,7 +89,8 @@ def unseen_note(loaded, ids: list[int], shared: list[bool], language: str) -> st
     unseen = [text for text, is_shared in zip(_texts(loaded.tokenizer, ids), shared) if is_shared]
     if not unseen:
         return ""
-    examples = ", ".join(quoted(text) for text in list(dict.fromkeys(unseen))[:MAX_UNSEEN_EXAMPLES])
+    # Escaped: Markdown would take a byte label such as <91> for an HTML tag and drop the rest.
+    examples = html.escape(", ".join(quoted(text) for text in list(dict.fromkeys(unseen))[:MAX_UNSEEN_EXAMPLES]))
     return t("ins.unseen", language).format(n=len(unseen), total=len(ids), examples=examples)
 
 
