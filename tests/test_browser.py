@@ -35,11 +35,16 @@ def browser():
         browser.close()
 
 
+def new_page(browser, locale: str | None = "en-US"):
+    """A page as a laptop shows it; ``locale=None`` keeps the browser's own."""
+    return browser.new_page(viewport={"width": 1400, "height": 1000}, **({"locale": locale} if locale else {}))
+
+
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_every_tab_renders_without_errors(app_url, browser, language):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     locale = "zh-CN" if language == "zh" else "en-US"
-    page = browser.new_page(locale=locale, viewport={"width": 1400, "height": 1000})
+    page = new_page(browser, locale)
     errors, foreign = [], []
     local_host = urlparse(app_url).hostname
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -66,7 +71,7 @@ def test_deep_link_opens_the_tab_with_its_inputs_and_figure(app_url, browser):
 
     query = urlencode({"tab": "padding", "lang": "zh", "strategy": "right-masked", "new": "6",
                        "prompts": "Friends, Romans, countrymen\nHAMLET:\nAll the world's a stage", "bogus": "1"})
-    page = browser.new_page(locale="en-US", viewport={"width": 1400, "height": 1000})
+    page = new_page(browser)
     page.goto(f"{app_url}?{query}")
     page.wait_for_selector("#pad-grids .js-plotly-plot", timeout=60_000)
     assert "HAMLET:" in page.locator("#pad-prompts textarea").input_value()
@@ -79,7 +84,7 @@ def test_deep_link_opens_the_tab_with_its_inputs_and_figure(app_url, browser):
 
 
 def test_keyboard_only_walk_through_the_tokenization_tab(app_url, browser):
-    page = browser.new_page(locale="en-US", viewport={"width": 1400, "height": 1000})
+    page = new_page(browser)
     page.goto(app_url)
     page.wait_for_selector("#tok-chips .ntl-chip", timeout=30_000)  # the opening example has run
     page.locator("#tok-text textarea").focus()
@@ -96,7 +101,7 @@ def test_keyboard_only_walk_through_the_tokenization_tab(app_url, browser):
 
 
 def test_projector_mode_and_copy_link(app_url, browser):
-    page = browser.new_page(locale="en-US", viewport={"width": 1400, "height": 1000})
+    page = new_page(browser)
     page.goto(app_url)
     page.wait_for_selector("#projector input")
     page.locator("#projector input").check()
@@ -118,7 +123,7 @@ def test_projector_mode_and_copy_link(app_url, browser):
 def test_csv_download_holds_the_open_tabs_numbers(app_url, browser):
     import urllib.request
 
-    page = browser.new_page(locale="en-US", viewport={"width": 1400, "height": 1000})
+    page = new_page(browser)
     page.goto(f"{app_url}?tab=padding")
     page.wait_for_selector("#pad-grids .js-plotly-plot", timeout=60_000)
     page.locator("#csv-button").click()
@@ -132,7 +137,7 @@ def test_csv_download_holds_the_open_tabs_numbers(app_url, browser):
 
 
 def test_choosing_gpt2_offline_falls_back_to_the_bundled_model(app_url, browser):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page = new_page(browser, None)
     page.goto(app_url)
     status = page.locator("#model-status")
     status.get_by_text("bundled").wait_for(timeout=30_000)
@@ -149,7 +154,7 @@ def test_choosing_gpt2_offline_falls_back_to_the_bundled_model(app_url, browser)
 
 
 def test_teacher_forcing_marks_generated_tokens_that_match_the_text_in_green(app_url, browser):
-    page = browser.new_page(locale="en-US", viewport={"width": 1400, "height": 1000})
+    page = new_page(browser)
     page.goto(f"{app_url}?tab=inside")
     page.locator("#ins-tf-run").click()
     page.wait_for_selector("#ins-tf-generation .ntl-match", timeout=60_000)
@@ -162,7 +167,7 @@ def test_teacher_forcing_marks_generated_tokens_that_match_the_text_in_green(app
 
 
 def test_each_tab_shows_its_example_on_first_visit_without_a_click(app_url, browser):
-    page = browser.new_page(locale="en-US", viewport={"width": 1400, "height": 1000})
+    page = new_page(browser)
     page.goto(app_url)
     page.wait_for_selector("#tok-chips .ntl-chip", timeout=30_000)
     for tab_id, _, rendered in TABS[1:]:
@@ -172,7 +177,7 @@ def test_each_tab_shows_its_example_on_first_visit_without_a_click(app_url, brow
 
 
 def test_switching_language_redraws_the_open_tab_and_later_the_others(app_url, browser):
-    page = browser.new_page(locale="en-US", viewport={"width": 1400, "height": 1000})
+    page = new_page(browser)
     page.goto(app_url)
     page.wait_for_selector("#tok-chips .ntl-chip", timeout=30_000)
     page.locator("button[role=tab]").nth(3).click()  # sampling, drawn in English
@@ -187,7 +192,7 @@ def test_switching_language_redraws_the_open_tab_and_later_the_others(app_url, b
 
 
 def test_choosing_another_view_redraws_without_the_button(app_url, browser):
-    page = browser.new_page(locale="en-US", viewport={"width": 1400, "height": 1000})
+    page = new_page(browser)
     page.goto(f"{app_url}?tab=padding")
     page.wait_for_function("document.querySelector('#pad-grids .gtitle')?.textContent.includes('right-naive')", timeout=60_000)
     page.locator("#pad-strategy input").click()
