@@ -98,7 +98,11 @@ def build_demo(hub: ModelHub) -> gr.Blocks:
         language.change(lambda code: translated.updates(code), language, translated_components,
                         api_name="switch_language", api_visibility="private", queue=False)
         described = [status, model_facts, layer, head, model_choice]
-        model_choice.change(describe_model, [model_choice, language], described, api_name="model_info")
+        # A smaller model has fewer layers and heads: the view moves onto the last one that exists
+        # (in the browser, so no request carries the out-of-range value to the server's check).
+        model_choice.change(describe_model, [model_choice, language], described, api_name="model_info").then(
+            None, [layer, head, model_facts], [layer, head],
+            js="(layer, head, facts) => [Math.min(layer, facts.layers - 1), Math.min(head, facts.heads - 1)]")
         language.change(describe_model, [model_choice, language], described, api_name="model_info_in_language",
                         api_visibility="private")
         demo.load(None, None, language, js=DETECT_LANGUAGE_JS, api_name="detect_language", api_visibility="private")

@@ -203,3 +203,40 @@ def test_choosing_another_view_redraws_without_the_button(app_url, browser):
     page.locator("#att-row label", has_text="A").click()  # row A is the longer prompt: no pads
     page.wait_for_function("!document.querySelector('#att-heatmap .gtitle').textContent.includes('padding')", timeout=30_000)
     page.close()
+
+
+@pytest.fixture
+def larger_gpt2(tmp_path):
+    """For one test, "gpt2" is a random 12-layer, 12-head GPT made here (the bundled one is smaller)."""
+    import torch
+
+    import app
+    from model import GPT, GPTConfig
+    from model.checkpoint import save_checkpoint
+
+    torch.manual_seed(0)
+    save_checkpoint(GPT(GPTConfig(n_positions=64, n_embd=24, n_layer=12, n_head=12)), tmp_path, dtype=torch.float32)
+    app.hub.gpt2_folder = tmp_path
+    try:
+        yield
+    finally:
+        app.hub.gpt2_folder = None
+        app.hub._models.pop("gpt2", None)
+
+
+def test_a_smaller_model_moves_the_view_onto_its_last_layer_and_head(app_url, browser, larger_gpt2):
+    import app
+
+    config = app.hub.get("bundled").model.config
+    page = new_page(browser)
+    page.goto(f"{app_url}?tab=attention&model=gpt2&layer=10&head=11")
+    page.wait_for_function("document.querySelector('#att-heatmap .gtitle')?.textContent.includes('10')", timeout=60_000)
+    page.locator("#model-choice input").click()
+    page.get_by_role("option", name="bundled").click()
+    page.locator("#model-status").get_by_text("bundled").wait_for(timeout=30_000)
+    page.locator("#att-run").click()
+    expected = f"{config.n_layer - 1}, head {config.n_head - 1}"
+    page.wait_for_function(f"document.querySelector('#att-heatmap .gtitle')?.textContent.includes({expected!r})",
+                           timeout=30_000)
+    assert page.locator(".toast-body").count() == 0, page.locator(".toast-body").all_inner_texts()
+    page.close()

@@ -69,6 +69,19 @@ def test_malformed_links_are_ignored_with_a_notice(links):
     assert links.from_query({"tab": "nowhere"})[0] is None
 
 
+def test_a_link_past_the_models_last_layer_is_dropped_with_a_notice(links):
+    import app
+
+    config = app.hub.get("bundled").model.config
+    last_layer, last_head = config.n_layer - 1, config.n_head - 1
+    assert last_layer < 11 and last_head < 11, "the slider allows more than this model has"
+    query = {"tab": "attention", "layer": str(last_layer + 1), "head": str(last_head)}
+    _, values, notices = links.from_query(query)
+    assert values == {"head": last_head}
+    assert notices == [f"layer='{last_layer + 1}' (outside 0…{last_layer})"]
+    assert links.from_query({**query, "layer": str(last_layer)})[1]["layer"] == last_layer
+
+
 def test_every_preset_is_a_valid_deep_link(links):
     from ui.presets import load_presets, preset_query
 

@@ -79,6 +79,13 @@ def test_api_number_checks_name_the_field_in_both_languages():
     message = str(error.value)
     assert t("err.not_number", "en").format(name=t("smp.temperature", "en"), value="'hot'") in message
     assert t("err.not_number", "zh").format(name=t("smp.temperature", "zh"), value="'hot'") in message
+    # Out of range: our message (named, both languages), not Gradio's English "Value 9.0 is greater…".
+    with pytest.raises(gr.Error) as error:
+        slider.preprocess(9)
+    message = str(error.value)
+    assert t("err.range", "en").format(name=t("smp.temperature", "en"), low="0", high="3", value="9") in message
+    assert t("err.range", "zh").format(name=t("smp.temperature", "zh"), low="0", high="3", value="9") in message
+    assert slider.preprocess(3) == 3
 
 
 def test_link_notices_speak_the_link_language():

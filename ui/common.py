@@ -102,23 +102,28 @@ def friendly(handler: Callable) -> Callable:
     return call
 
 
-def _in_both_languages(key: str, component, value: Any) -> str:
+def _in_both_languages(key: str, component, value: Any, **extra: str) -> str:
     """This check runs before the handler, which alone knows the page's language: say it in both."""
     label_key = getattr(component, "label_key", None)
     return " / ".join(
-        t(key, language).format(name=t(label_key, language) if label_key else component.label, value=repr(value))
+        t(key, language).format(name=t(label_key, language) if label_key else component.label, value=value, **extra)
         for language in ("en", "zh")
     )
 
 
 def _numeric_payload(payload: Any, component) -> float:
-    """Reject non-numbers before Gradio compares them with the bounds (which would crash obscurely)."""
+    """Reject non-numbers and out-of-range numbers before Gradio does (its message is English and
+    does not say which control)."""
     try:
         value = float(payload)
     except (TypeError, ValueError):
-        raise gr.Error(_in_both_languages("err.not_number", component, payload)) from None
+        raise gr.Error(_in_both_languages("err.not_number", component, repr(payload))) from None
     if not math.isfinite(value):
-        raise gr.Error(_in_both_languages("err.not_finite", component, payload))
+        raise gr.Error(_in_both_languages("err.not_finite", component, repr(payload)))
+    low, high = getattr(component, "minimum", None), getattr(component, "maximum", None)
+    if (low is not None and value < low) or (high is not None and value > high):
+        bounds = {"low": "−∞" if low is None else f"{low:g}", "high": "∞" if high is None else f"{high:g}"}
+        raise gr.Error(_in_both_languages("err.range", component, f"{value:g}", **bounds))
     return value
 
 

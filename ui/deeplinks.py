@@ -28,6 +28,8 @@ class TabLink:
     handler: Callable | None = None
     inputs: list = field(default_factory=list)
     outputs: list = field(default_factory=list)
+    # Upper bounds that depend on the model the link opens (a layer index), by field name.
+    model_limits: dict[str, Callable[[str], int]] = field(default_factory=dict)
 
 
 def _choices(component) -> list[str]:
@@ -120,4 +122,9 @@ class DeepLinks:
                 values[name] = parse_value(fields[name], raw, language)
             except ValueError as error:
                 notices.append(t("link.bad_value", language).format(name=name, value=repr(raw[:40]), reason=error))
+        for name, limit in (self.tabs[tab].model_limits.items() if tab else ()):
+            if name in values and values[name] > (high := limit(values.get("model", "bundled"))):
+                reason = t("link.reason.range", language).format(low=f"{fields[name].minimum:g}", high=high)
+                notices.append(t("link.bad_value", language).format(name=name, value=repr(params[name][:40]), reason=reason))
+                del values[name]
         return tab, values, notices

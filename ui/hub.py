@@ -62,6 +62,13 @@ class ModelHub:
                 self._models[key] = self._load(key)
             return self._models[key]
 
+    def usable(self, key: str) -> LoadedModel:
+        """The model ``key``, or the bundled one where ``key`` cannot be loaded here (the page falls back too)."""
+        try:
+            return self.get(key)
+        except ModelUnavailableError:
+            return self.get("bundled")
+
     def _load(self, key: str) -> LoadedModel:
         tokenizer = get_tokenizer("gpt2")
         if key == "bundled":

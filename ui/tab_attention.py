@@ -164,4 +164,6 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
     link.fields.update(a=prompt_a, b=prompt_b, side=padding_side, mask=mask_kind, prefix=prefix_length, window=window,
                        layer=layer, head=head, row=row, extend=extend)
     link.handler, link.inputs, link.outputs = handler, inputs, outputs
+    link.model_limits.update(layer=lambda name: hub.usable(name).model.config.n_layer - 1,
+                             head=lambda name: hub.usable(name).model.config.n_head - 1)
     return layer, head
