@@ -22,6 +22,15 @@ TABS = [  # (tab id, button to press, element that must render)
 ]
 
 pytestmark = pytest.mark.browser
+# Figures whose title block (title + wrapped summary) reaches below the top of any text inside the figure.
+TITLE_OVERLAPS_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].flatMap((plot) => {
+  const title = plot.querySelector('.gtitle');
+  if (!title || !plot.offsetParent) return [];
+  const bottom = title.getBoundingClientRect().bottom;
+  const below = [...plot.querySelectorAll('.annotation-text, .xtick text, .ytick text')]
+    .map((e) => e.getBoundingClientRect().top).filter((top) => top > 0);
+  return below.some((top) => top < bottom - 1) ? [title.textContent.slice(0, 60)] : [];
+})"""
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +54,7 @@ def test_every_tab_renders_without_errors(app_url, browser, language):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     locale = "zh-CN" if language == "zh" else "en-US"
     page = new_page(browser, locale)
-    errors, foreign = [], []
+    errors, foreign, overlaps = [], [], []
     local_host = urlparse(app_url).hostname
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -61,7 +70,9 @@ def test_every_tab_renders_without_errors(app_url, browser, language):
         page.wait_for_selector(rendered, timeout=60_000)
         page.wait_for_timeout(300)
         page.screenshot(path=str(SCREENSHOTS / f"{tab_id}-{language}.png"), full_page=True)
+        overlaps += page.evaluate(TITLE_OVERLAPS_JS)
     page.close()
+    assert not overlaps, f"a figure's title or summary runs into its panel titles: {overlaps}"
     assert not foreign, f"requests to non-local hosts: {foreign}"
     assert not errors, f"console errors: {errors}"
 
@@ -112,11 +123,23 @@ def test_projector_mode_and_copy_link(app_url, browser):
     page.wait_for_selector("#smp-stages .js-plotly-plot")
     page.wait_for_function(f"[...document.querySelectorAll('.js-plotly-plot')].every("
                            f"p => p._fullLayout && p._fullLayout.font.size === {PROJECTOR_FONT_SIZE})")
+    page.wait_for_timeout(300)
+    assert page.evaluate(TITLE_OVERLAPS_JS) == [], "larger text still leaves the panel titles clear"
+    panel_titles = page.evaluate("[...document.querySelectorAll('#smp-stages .annotation-text')].map(e => e.getBoundingClientRect().height)")
+    tick_labels = page.evaluate("[...document.querySelectorAll('#smp-stages .xtick text')].map(e => e.getBoundingClientRect().height)")
+    assert panel_titles and min(panel_titles) > max(tick_labels), "panel titles grow with the rest"
     assert page.locator("#link-box").count() == 0 or not page.locator("#link-box").is_visible(), "no empty box before a link"
     page.locator("#copy-link").click()
     page.wait_for_function("(document.querySelector('#link-box textarea, #link-box input') || {value: ''}).value.includes('tab=sampling')")
     link = page.locator("#link-box textarea, #link-box input").first.input_value()
     assert link.startswith(app_url.rstrip("/")) and "prompt=" in link
+    page.locator("button[role=tab]").nth(4).click()  # the longest summaries sit over panel titles here
+    for button, figure in (("#ins-kv-run", "#ins-kv-timing"), ("#ins-dec-run", "#ins-dec-bars")):
+        page.locator(button).click()
+        page.wait_for_function(f"document.querySelector('{figure} .js-plotly-plot')?._fullLayout?.font.size === {PROJECTOR_FONT_SIZE}",
+                               timeout=60_000)
+    page.wait_for_timeout(300)
+    assert page.evaluate(TITLE_OVERLAPS_JS) == []
     page.close()
 
 

@@ -27,8 +27,13 @@ PROJECTOR_JS = f"""(on) => {{
   window.ntlFigureFont = on ? {PROJECTOR_FONT_SIZE} : {FONT_SIZE};
   const resize = () => document.querySelectorAll('.js-plotly-plot').forEach((plot) => {{
     if (window.Plotly && plot._fullLayout && plot._fullLayout.font.size !== window.ntlFigureFont) {{
-      const height = plot._fullLayout.height * window.ntlFigureFont / plot._fullLayout.font.size;  // room for the text
-      window.Plotly.relayout(plot, {{'font.size': window.ntlFigureFont, height: Math.round(height)}});
+      const scale = window.ntlFigureFont / plot._fullLayout.font.size;  // room for the text, title and summary
+      const update = {{'font.size': window.ntlFigureFont, height: Math.round(plot._fullLayout.height * scale),
+                      'margin.t': Math.round(plot._fullLayout.margin.t * scale)}};
+      (plot.layout.annotations || []).forEach((note, i) => {{  // panel titles carry their own size
+        if (note.font && note.font.size) update[`annotations[${{i}}].font.size`] = Math.round(note.font.size * scale);
+      }});
+      window.Plotly.relayout(plot, update);
     }}
   }});
   resize();

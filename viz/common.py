@@ -108,7 +108,10 @@ def finish(fig: go.Figure, title: str, summary: str, height: int = 420) -> go.Fi
     extra = SUMMARY_LINE_PX * max(0, len(lines) - 1)
     shown = "<br>".join(f"<sup>{html.escape(line, quote=False)}</sup>" for line in lines)
     fig.plotly_update(relayout_data={
-        "title": {"text": html.escape(title, quote=False) + (f"<br>{shown}" if shown else ""), "x": 0.01},
+        # Hung from the top: a title centred in the margin (Plotly's default) grows down into the
+        # panel titles below it once the summary wraps.
+        "title": {"text": html.escape(title, quote=False) + (f"<br>{shown}" if shown else ""), "x": 0.01,
+                  "y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 24}},
         "height": height + extra,
         "margin": {"l": 60, "r": 20, "t": 100 + extra, "b": 50},  # room for the title, its summary and panel titles
         "font": {"family": "Noto Sans, Noto Sans CJK SC, Arial, sans-serif", "size": FONT_SIZE},
