@@ -119,7 +119,13 @@ SESSIONS_KEPT = 256
 # A figure not drawn yet (a section whose button was not pressed) is a slim bar, not a 400-px empty
 # box; its spinner still shows there while it computes.
 EMPTY_FIGURE_CSS = ".block:has(> [aria-label='Empty value']) .empty.large { height: 3rem; min-height: 3rem; }\n"
-LAUNCH_OPTIONS = {"css": CSS + classroom.PROJECTOR_CSS + EMPTY_FIGURE_CSS, "ssr_mode": False, "share": False, "footer_links": ["api"], "show_error": True,
+# A number typed into a slider's box counts when the box loses focus (Gradio's "release"): Enter does
+# that too, so typing 0.7 and pressing Enter redraws like dragging the slider does.
+ENTER_COMMITS_NUMBER_JS = """() => document.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && event.target.matches('input[type=number]')) event.target.blur();
+})"""
+LAUNCH_OPTIONS = {"css": CSS + classroom.PROJECTOR_CSS + EMPTY_FIGURE_CSS, "js": ENTER_COMMITS_NUMBER_JS,
+                  "ssr_mode": False, "share": False, "footer_links": ["api"], "show_error": True,
                   "state_session_capacity": SESSIONS_KEPT}
 # A full queue answers "Queue is full" at once; two model calls run at a time on a 2-core box.
 CONCURRENCY = 2

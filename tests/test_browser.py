@@ -225,6 +225,10 @@ def test_choosing_another_view_redraws_without_the_button(app_url, browser):
     page.wait_for_function("document.querySelector('#att-heatmap .gtitle')?.textContent.includes('padding')", timeout=60_000)
     page.locator("#att-row label", has_text="A").click()  # row A is the longer prompt: no pads
     page.wait_for_function("!document.querySelector('#att-heatmap .gtitle').textContent.includes('padding')", timeout=30_000)
+    layer_box = page.locator("input[type=number][aria-label='number input for Layer']")
+    layer_box.fill("2")
+    layer_box.press("Enter")  # a typed number counts on Enter, as a drag does on release
+    page.wait_for_function("document.querySelector('#att-heatmap .gtitle').textContent.includes('Layer 2')", timeout=30_000)
     page.close()
 
 
