@@ -133,6 +133,8 @@ def test_projector_mode_and_copy_link(app_url, browser):
     page.wait_for_function("(document.querySelector('#link-box textarea, #link-box input') || {value: ''}).value.includes('tab=sampling')")
     link = page.locator("#link-box textarea, #link-box input").first.input_value()
     assert link.startswith(app_url.rstrip("/")) and "prompt=" in link
+    page.locator("button[role=tab]").nth(4).click()
+    page.locator("#link-box").wait_for(state="hidden", timeout=10_000)  # the sampling link does not linger
     page.locator("button[role=tab]").nth(4).click()  # the longest summaries sit over panel titles here
     for button, figure in (("#ins-kv-run", "#ins-kv-timing"), ("#ins-dec-run", "#ins-dec-bars")):
         page.locator(button).click()
@@ -156,6 +158,8 @@ def test_csv_download_holds_the_open_tabs_numbers(app_url, browser):
     rows = urllib.request.urlopen(url).read().decode().splitlines()
     assert rows[0] == "figure,trace,x,y,value" and len(rows) > 50
     assert any("right-naive" in row for row in rows[1:])
+    page.locator("button[role=tab]").nth(0).click()
+    page.locator("#csv-file").wait_for(state="hidden", timeout=10_000)  # the padding file is not offered on Tokens
     page.close()
 
 

@@ -162,8 +162,13 @@ def wire(demo: gr.Blocks, links: DeepLinks, tabs: gr.Tabs, tab_components: dict[
             return [gr.skip()] + [gr.skip()] * len(run_outputs)
         return [done + [tab_id]] + run_link(tab_id, *values)
 
+    def select(tab_id: str):
+        """Open ``tab_id``; the link and the CSV file made for the previous tab are put away."""
+        return tab_id, gr.update(visible=False), gr.update(value=None, visible=False)
+
     for tab_id, tab in tab_components.items():
-        tab.select(lambda tab_id=tab_id: tab_id, None, current_tab, api_name=f"select_{tab_id}", api_visibility="private").then(
+        tab.select(lambda tab_id=tab_id: select(tab_id), None, [current_tab, bar.link_box, bar.csv_file],
+                   api_name=f"select_{tab_id}", api_visibility="private").then(
             run_once, [current_tab, examples_run, *run_inputs], [examples_run, *run_outputs],
             api_name=f"first_visit_{tab_id}", api_visibility="private")
 
