@@ -48,6 +48,37 @@ def test_attention_titles_name_the_mask_really_applied_and_row_b_falls_back_to_a
     assert not any("padding" in title for title in titles([heatmap, mask]))
 
 
+def _cells(trace: dict):
+    """A heatmap's z as a boolean array (Plotly sends numpy arrays as base64 ``bdata``)."""
+    import base64
+
+    import numpy as np
+
+    z = trace["z"]
+    if isinstance(z, dict):
+        shape = [int(n) for n in str(z["shape"]).split(",")]
+        return np.frombuffer(base64.b64decode(z["bdata"]), dtype=np.dtype(z["dtype"])).reshape(shape).astype(bool)
+    return np.array(z).astype(bool)
+
+
+@pytest.mark.parametrize("mask_kind", ["causal", "bidirectional", "prefix_lm", "sliding_window"])
+def test_mask_gallery_shows_this_rows_masks_and_its_chosen_panel_is_the_applied_mask(client, mask_kind):
+    import json
+
+    _, _, mask, gallery, *_ = client.predict("bundled", "The cat sat on the mat", "Hello", "left", mask_kind, 2, 3, 0, 0,
+                                             1, 0, "en", api_name="/attention")
+    applied_figure, panels = json.loads(mask["plot"]), json.loads(gallery["plot"])
+    applied = _cells(applied_figure["data"][0])
+    names = [note["text"] for note in panels["layout"]["annotations"]]
+    assert len(names) == 4 and all(name.endswith("padding") for name in names), "every panel includes the row's pads"
+    chosen = [name in applied_figure["layout"]["title"]["text"] for name in names].index(True)
+    assert (_cells(panels["data"][chosen]) == applied).all()
+    pads = ~applied.any(axis=0)
+    assert pads.sum() >= 4, "row B (Hello) is left-padded"
+    for panel in panels["data"]:
+        assert not _cells(panel)[:, pads].any(), "no kind lets a query read a pad column"
+
+
 def test_padding_lab_left_matches_and_right_naive_does_not(client):
     prompts = "To be, or not to be, that is the question:\nRomeo:\nWhat light through yonder window"
     _, table, _, summary = client.predict("bundled", prompts, 10, "right-naive", 1, "en", api_name="/padding_lab")

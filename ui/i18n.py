@@ -55,8 +55,9 @@ EN = {
         "Each layer has several **attention heads**; each head gives every token (a *query*, one row) a probability "
         "distribution over the tokens it may read (*keys*, the columns). The **mask** decides which cells are allowed: "
         "a GPT uses a **causal** mask (no peeking at the future). With two prompts of different lengths the batch is "
-        "padded; the **padding mask** blocks the pad columns (outlined in orange). Left-pad rows can read nothing at "
-        "all: they are defined to attend to nothing (all zeros). Change the mask to see how a model trained causally "
+        "padded; the **padding mask** blocks the pad columns (outlined in orange). Under the causal mask a left-pad "
+        "row can read nothing at all (every key it may see is a pad): it is defined to attend to nothing (all zeros). "
+        "Change the mask to see how a model trained causally "
         "reacts when it suddenly sees the future."
     ),
     "att.prompt_a": "Prompt A",
@@ -82,7 +83,7 @@ EN = {
     "att.fig.mask": "The mask that was applied — {mask}",
     "att.fig.mask_summary": "Blue cells may be attended ({allowed} of {total}); grey cells are blocked and get weight exactly 0.",
     "att.fig.gallery": "Mask gallery",
-    "att.fig.gallery_summary": "The same positions under each kind of mask (blue = allowed).",
+    "att.fig.gallery_summary": "This row under each kind of mask, its padding included (rows = queries, columns = keys; blue = allowed).",
     "att.fig.next": "Next-token prediction: causal vs the chosen mask",
     "att.fig.next_summary": "Top prediction with the causal mask: {a}; with the chosen mask: {b}.",
     "att.reference": "causal mask (as trained)",
@@ -490,7 +491,7 @@ ZH = {
     "att.intro": (
         "每一层有多个**注意力头**。每个头为每个词元（*查询*，一行）在它能读到的词元（*键*，各列）上给出一个概率分布。"
         "**掩码**决定哪些格子允许读取：GPT 用的是**因果掩码**（不能偷看后面的词）。输入两个长度不同的提示时，批次需要填充，"
-        "**填充掩码**会挡住填充列（橙色虚线框）。左侧填充的行什么都读不到，我们规定它“不关注任何位置”（全为 0）。"
+        "**填充掩码**会挡住填充列（橙色虚线框）。在因果掩码下，左侧填充的行什么都读不到（它能看到的键全是填充），我们规定它“不关注任何位置”（全为 0）。"
         "换一种掩码，看看一个按因果方式训练的模型突然看到“未来”时会怎样。"
     ),
     "att.prompt_a": "提示 A",
@@ -516,7 +517,7 @@ ZH = {
     "att.fig.mask": "实际使用的掩码 —— {mask}",
     "att.fig.mask_summary": "蓝色格子可以关注（{total} 个中的 {allowed} 个）；灰色格子被挡住，权重严格为 0。",
     "att.fig.gallery": "掩码一览",
-    "att.fig.gallery_summary": "同样的位置在各种掩码下的样子（蓝色 = 允许）。",
+    "att.fig.gallery_summary": "这一行在各种掩码下的样子，已包含它的填充（行 = 查询，列 = 键；蓝色 = 允许）。",
     "att.fig.next": "下一个词元的预测：因果掩码 vs 所选掩码",
     "att.fig.next_summary": "因果掩码下的首选：{a}；所选掩码下的首选：{b}。",
     "att.reference": "因果掩码（训练时的设置）",

@@ -35,6 +35,13 @@ def _top(tokenizer, logits: torch.Tensor) -> tuple[list[str], list[float]]:
     return [p.text for p in tokenizer.pieces(indices.tolist())], values.tolist()
 
 
+def _applied_name(kind: str, padded: bool, language: str) -> str:
+    """The name of the mask a row really gets: padding adds its own blocked columns to the chosen kind."""
+    if not padded:
+        return t(f"mask.{kind}", language)
+    return t("mask.causal_padding", language) if kind == "causal" else f"{t(f'mask.{kind}', language)} + {t('mask.padding', language)}"
+
+
 def make_attention_handler(hub: ModelHub):
     @friendly
     @on_gpu
@@ -77,9 +84,7 @@ def make_attention_handler(hub: ModelHub):
         last_real = max(i for i, p in enumerate(is_pad) if not p)
 
         mask_name = t(f"mask.{mask_kind}", language)
-        # The mask this row really got: padding adds its own blocked columns to the chosen kind.
-        applied_name = (mask_name if not pads else t("mask.causal_padding", language) if mask_kind == "causal"
-                        else f"{mask_name} + {t('mask.padding', language)}")
+        applied_name = _applied_name(mask_kind, bool(pads), language)
         heatmap = attention_heatmap(
             weights[head], labels, t("att.fig.head", language).format(layer=layer, head=head, mask=applied_name),
             t("att.fig.head_summary", language).format(n=len(labels), pads=len(pads)), pads,
@@ -91,14 +96,10 @@ def make_attention_handler(hub: ModelHub):
                                 t("att.fig.mask_summary", language).format(allowed=int(applied.sum()), total=applied.size), pads)
         width = len(labels)
         real = batch.attention_mask[row : row + 1]
-        gallery = {
-            t("mask.causal", language): build_attention_mask("causal", width, width),
-            t("mask.padding", language): build_attention_mask("bidirectional", width, width, real),
-            t("mask.causal_padding", language): build_attention_mask("causal", width, width, real),
-            t("mask.bidirectional", language): build_attention_mask("bidirectional", width, width),
-            t("mask.prefix_lm", language): build_attention_mask("prefix_lm", width, width, real, prefix_length=prefix_length),
-            t("mask.sliding_window", language): build_attention_mask("sliding_window", width, width, window=window),
-        }
+        # Every kind as this row would get it (its padding included): the chosen one is the panel above.
+        gallery = {_applied_name(kind, bool(pads), language):
+                   build_attention_mask(kind, width, width, real, prefix_length=prefix_length, window=window)
+                   for kind in MASK_KINDS}
         gallery_fig = mask_gallery({k: v[0, 0].cpu().numpy() for k, v in gallery.items()},
                                    t("att.fig.gallery", language), t("att.fig.gallery_summary", language))
         chosen = _top(tokenizer, out.logits[row, last_real])
@@ -151,7 +152,7 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
         mask_fig = gr.Plot(show_label=False, elem_id="att-mask")
     predictions = gr.Plot(show_label=False)
     heads = gr.Plot(show_label=False)
-    gallery = gr.Plot(show_label=False)
+    gallery = gr.Plot(show_label=False, elem_id="att-gallery")
     with translated(gr.Accordion(t("att.facts"), open=False), label="att.facts"):
         facts = gr.JSON()
     inputs = [model_choice, prompt_a, prompt_b, padding_side, mask_kind, prefix_length, window, layer, head, row, extend, language]

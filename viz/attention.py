@@ -89,7 +89,7 @@ def mask_heatmap(mask: np.ndarray, labels: Sequence[str], title: str, summary: s
 def mask_gallery(masks: Mapping[str, np.ndarray], title: str, summary: str) -> go.Figure:
     """Every mask kind side by side on the same positions."""
     names = list(masks)
-    columns = min(len(names), 3)
+    columns = len(names) if len(names) <= 4 else 3
     rows = math.ceil(len(names) / columns)
     fig = subplots(
         [[go.Heatmap(z=masks[name].astype(int), colorscale=MASK_SCALE, zmin=0, zmax=1, showscale=False, xgap=1, ygap=1,
