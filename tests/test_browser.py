@@ -210,11 +210,22 @@ def test_switching_language_redraws_the_open_tab_and_later_the_others(app_url, b
     page.locator("button[role=tab]").nth(3).click()  # sampling, drawn in English
     page.wait_for_function("document.querySelector('#smp-stages .gtitle')?.textContent.length > 0", timeout=60_000)
     english = page.locator("#smp-stages .gtitle").first.text_content()
+    page.locator("#smp-generate").click()  # a section drawn by its own button redraws too
+    page.wait_for_selector("#smp-generated .ntl-lines", timeout=60_000)
+    english_generation = page.locator("#smp-generated").inner_text()
     page.locator("#language label", has_text="中文").click()
     page.wait_for_function(f"document.querySelector('#smp-stages .gtitle')?.textContent !== {english!r}", timeout=30_000)
     assert any("\u4e00" <= c <= "\u9fff" for c in page.locator("#smp-stages .gtitle").first.text_content())
+    page.wait_for_function(f"document.querySelector('#smp-generated').innerText !== {english_generation!r}", timeout=30_000)
+    assert any("\u4e00" <= c <= "\u9fff" for c in page.locator("#smp-generated").inner_text()), (english_generation, page.locator("#smp-generated").inner_text())
+    assert page.locator("#smp-histogram .js-plotly-plot").count() == 0, "a section never drawn stays empty"
     page.locator("button[role=tab]").nth(0).click()  # tokens: drawn in English before the switch
     page.wait_for_function("document.querySelector('#tok-chips h4')?.textContent.includes('个词元')", timeout=30_000)
+    page.locator("button[role=tab]").nth(4).click()
+    page.locator("#ins-kv-run").click()  # drawn in Chinese, then the page goes back to English
+    page.wait_for_function("/[\u4e00-\u9fff]/.test(document.querySelector('#ins-kv-timing .gtitle')?.textContent)", timeout=60_000)
+    page.locator("#language label", has_text="English").click()
+    page.wait_for_function("!/[\u4e00-\u9fff]/.test(document.querySelector('#ins-kv-timing .gtitle').textContent)", timeout=30_000)
     page.close()
 
 

@@ -102,6 +102,40 @@ def friendly(handler: Callable) -> Callable:
     return call
 
 
+def redraw_on_language_switch(language: gr.components.Component, drawn: Any, handler: Callable, inputs: list,
+                              outputs: list, name: str) -> None:
+    """A section a person already drew redraws when they switch language; one never drawn stays empty.
+
+    ``drawn`` is a light component of the section (its facts, its text, its state) that is empty
+    until the section's button was pressed. Inputs that became invalid since keep the old drawing
+    rather than raising an error about a section nobody is looking at.
+    """
+
+    unchanged = gr.skip() if len(outputs) == 1 else tuple(gr.skip() for _ in outputs)
+
+    def redraw(shown, *values):
+        if shown in (None, "", {}, []):
+            return unchanged
+        try:
+            return handler(*values)
+        except gr.Error:
+            log.info("%s kept its drawing: its inputs no longer run", name)
+            return unchanged
+
+    def redraw_streaming(shown, *values):  # a streaming handler (generation) streams again
+        if shown in (None, "", {}, []):
+            yield unchanged
+            return
+        try:
+            yield from handler(*values)
+        except gr.Error:
+            log.info("%s kept its drawing: its inputs no longer run", name)
+            yield unchanged
+
+    language.input(redraw_streaming if inspect.isgeneratorfunction(handler) else redraw, [drawn, *inputs], outputs,
+                   api_name=name, api_visibility="private")
+
+
 def _in_both_languages(key: str, component, value: Any, **extra: str) -> str:
     """This check runs before the handler, which alone knows the page's language: say it in both."""
     label_key = getattr(component, "label_key", None)

@@ -46,6 +46,7 @@ from .common import (
     friendly,
     normalise_language,
     number,
+    redraw_on_language_switch,
     t,
     text_input,
 )
@@ -655,10 +656,18 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
     kv_step.release(kv_cache_step, [kv_record, kv_step, language], shown, api_name="kv_cache_step")
     kv_next.click(next_step, [kv_record, kv_step, language], kv_step, api_name="kv_cache_next").then(
         kv_cache_step, [kv_record, kv_step, language], shown, api_name="kv_cache_next_show")
-    dec_button.click(make_decoding_handler(hub),
-                     [model_choice, dec_prompt, dec_new, beam_width, top_k, top_p, min_p, penalty, seed, language],
-                     [dec_table, dec_bars, dec_facts], api_name="decoding_strategies")
-    tf_button.click(make_teacher_forcing_handler(hub), [model_choice, tf_text, tf_prompt, language],
-                    [tf_html, gen_html, tf_summary, tf_bars, tf_facts], api_name="teacher_forcing")
-    about_button.click(make_about_handler(hub), [language], [about_text, about_curves, about_channels, about_report],
-                       api_name="about_model")
+    dec_inputs = [model_choice, dec_prompt, dec_new, beam_width, top_k, top_p, min_p, penalty, seed, language]
+    dec_outputs = [dec_table, dec_bars, dec_facts]
+    dec_handler = make_decoding_handler(hub)
+    dec_button.click(dec_handler, dec_inputs, dec_outputs, api_name="decoding_strategies")
+    tf_inputs, tf_outputs = [model_choice, tf_text, tf_prompt, language], [tf_html, gen_html, tf_summary, tf_bars, tf_facts]
+    tf_handler = make_teacher_forcing_handler(hub)
+    tf_button.click(tf_handler, tf_inputs, tf_outputs, api_name="teacher_forcing")
+    about_outputs = [about_text, about_curves, about_channels, about_report]
+    about_handler = make_about_handler(hub)
+    about_button.click(about_handler, [language], about_outputs, api_name="about_model")
+    # The probe redraws with the tab (the link handler); these sections redraw only if they were drawn.
+    redraw_on_language_switch(language, kv_record, kv_cache_step, [kv_record, kv_step, language], shown, "kv_cache_in_language")
+    redraw_on_language_switch(language, dec_facts, dec_handler, dec_inputs, dec_outputs, "decoding_in_language")
+    redraw_on_language_switch(language, tf_facts, tf_handler, tf_inputs, tf_outputs, "teacher_forcing_in_language")
+    redraw_on_language_switch(language, about_text, about_handler, [language], about_outputs, "about_model_in_language")

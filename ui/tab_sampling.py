@@ -11,7 +11,7 @@ from model import SamplingConfig, fit_to_context, process_logits, stream_generat
 from model.sampling import STAGES, entropy, sample_many, seen_tokens
 from viz.sampling import cumulative_curve, draws_vs_distribution, generated_html, stage_bars, temperature_sweep
 
-from .common import NumberBox, NumberSlider, MAX_NEW_TOKENS, MAX_PROMPT_CHARACTERS, Translated, UserInputError, friendly, on_gpu, normalise_language, number, t, text_input
+from .common import NumberBox, NumberSlider, MAX_NEW_TOKENS, MAX_PROMPT_CHARACTERS, Translated, UserInputError, redraw_on_language_switch, friendly, on_gpu, normalise_language, number, t, text_input
 from .deeplinks import TabLink
 from .hub import ModelHub
 
@@ -169,11 +169,11 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
         draws = translated(NumberSlider(100, MAX_DRAWS, value=5000, step=100, label=t("smp.draws")), label="smp.draws")
         seed = translated(NumberBox(0, precision=0, label=t("smp.seed")), label="smp.seed")
         draw_button = translated(gr.Button(t("smp.draw")), value="smp.draw")
-    histogram = gr.Plot(show_label=False)
+    histogram = gr.Plot(show_label=False, elem_id="smp-histogram")
     draw_facts = gr.JSON(visible=False)
     with gr.Row():
         max_new = translated(NumberSlider(1, MAX_NEW_TOKENS, value=30, step=1, label=t("smp.max_new")), label="smp.max_new")
-        generate_button = translated(gr.Button(t("smp.generate")), value="smp.generate")
+        generate_button = translated(gr.Button(t("smp.generate"), elem_id="smp-generate"), value="smp.generate")
     generated = gr.HTML(elem_id="smp-generated")
 
     distribution, draw, generate_text = make_handlers(hub)
@@ -188,3 +188,7 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
     link.handler, link.inputs, link.outputs = distribution, knobs + [language], outputs
     draw_button.click(draw, knobs + [draws, seed, language], [histogram, draw_facts], api_name="draw_samples")
     generate_button.click(generate_text, knobs + [max_new, seed, language], [generated], api_name="generate")
+    redraw_on_language_switch(language, draw_facts, draw, knobs + [draws, seed, language], [histogram, draw_facts],
+                              "draw_samples_in_language")
+    redraw_on_language_switch(language, generated, generate_text, knobs + [max_new, seed, language], [generated],
+                              "generate_in_language")
