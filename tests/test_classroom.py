@@ -140,6 +140,7 @@ def test_csv_export_of_the_tokens_tab_holds_every_token_id():
 
     import app
     from ui.classroom import panels_in
+    from ui.i18n import t
     from ui.tab_tokens import tokenize
 
     tokens_tab = next(b for b in app.demo.blocks.values() if isinstance(b, gr.Tab) and b.id == "tokens")
@@ -151,7 +152,10 @@ def test_csv_export_of_the_tokens_tab_holds_every_token_id():
         rows = list(csv.reader(handle))[1:]
     for name, expected in ids.items():
         assert [int(r[4]) for r in rows if r[1] == name] == expected
-    assert {r[0] for r in rows} == {f"{heading} 1"}
+    assert {r[0] for r in rows} == {f"{t(heading, 'en')} 1"}
+    file = _export_csv("tokens", "zh", {ids_panel: ids})
+    with open(file.value["path"], encoding="utf-8") as handle:
+        assert {row[0] for row in list(csv.reader(handle))[1:]} == {f"{t(heading, 'zh')} 1"} != {f"{t(heading, 'en')} 1"}
 
 
 def test_csv_export_before_anything_ran_says_so_in_the_page_language():

@@ -16,6 +16,7 @@ from viz.common import FONT_SIZE
 from viz.export import figures_to_csv
 
 from .common import Translated, normalise_language, t
+from .i18n import EN
 from .deeplinks import DeepLinks
 from .presets import presets_markdown
 
@@ -96,13 +97,16 @@ def plots_in(block) -> list[gr.Plot]:
 
 
 def panels_in(block, heading: str = "") -> list[tuple[gr.JSON, str]]:
-    """Every JSON panel inside ``block`` with the label of the accordion holding it: the numbers a
-    tab shows beside its figures (Tab 1's token ids, each section's facts), also exported."""
+    """Every JSON panel inside ``block`` with the text key (or label) of the accordion holding it:
+    the numbers a tab shows beside its figures (Tab 1's token ids, each section's facts), also exported."""
     found = []
     for child in getattr(block, "children", []):
         if isinstance(child, gr.JSON):
             found.append((child, heading))
-        found.extend(panels_in(child, child.label if isinstance(child, gr.Accordion) else heading))
+        if isinstance(child, gr.Accordion):
+            found.extend(panels_in(child, getattr(child, "label_key", None) or child.label))
+        else:
+            found.extend(panels_in(child, heading))
     return found
 
 
@@ -195,10 +199,11 @@ def wire(demo: gr.Blocks, links: DeepLinks, tabs: gr.Tabs, tab_components: dict[
         by_component = dict(zip(all_plots + all_panels, values))
         chosen = [getattr(figure, "plot", figure) for plot in plots.get(tab_id, [])
                   if (figure := by_component.get(plot)) is not None]
-        shown = {f"{heading} {index}".strip(): by_component.get(panel)
+        language_code = normalise_language(language_code)
+        section = {heading: t(heading, language_code) if heading in EN else heading for _, heading in panels.get(tab_id, [])}
+        shown = {f"{section[heading]} {index}".strip(): by_component.get(panel)
                  for index, (panel, heading) in enumerate(panels.get(tab_id, []), start=1)}
         if tab_id not in tab_components or not chosen and all(value in (None, {}, []) for value in shown.values()):
-            language_code = normalise_language(language_code)
             raise gr.Error(t("err.no_figures", language_code), title=t("err.title", language_code))
         path = Path(tempfile.mkdtemp(prefix="next-token-lab-")) / f"next-token-lab-{tab_id}.csv"
         path.write_text(figures_to_csv(chosen, shown), encoding="utf-8", newline="")
