@@ -94,7 +94,7 @@ def test_padding_lab_left_matches_and_right_naive_does_not(client):
     padded_rows = summary["right-naive"][1:]
     assert not any(row["matches_alone"] for row in padded_rows)
     for row in padded_rows:  # shown counted from 1, as a reader counts the new tokens
-        assert f"differs from new token {row['first_divergence'] + 1} on" in table
+        assert f"first differs at new token {row['first_divergence'] + 1}" in table
     assert not all(row["matches_alone"] for row in summary["right-naive-pad-mask"][1:])
     assert summary["left-no-position-ids"][0]["matches_alone"]  # the longest prompt has no pads
     assert not all(row["matches_alone"] for row in summary["left-no-position-ids"][1:])

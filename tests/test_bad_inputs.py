@@ -143,12 +143,12 @@ def test_generation_keeps_the_end_of_an_overlong_prompt(base_url):
 @pytest.mark.parametrize("endpoint,data,english,chinese", [
     ("padding_lab", ["bundled", "a\nb", 4, "left", 3, "en"], "must be between 0 and 1", "必须在 0 到 1 之间"),
     ("attention", attention(a="word " * 200), "has 201 tokens; keep it under 128", "有 201 个词元"),
-    ("distribution", distribution(text="   "), "is empty", "是空的"),
+    ("distribution", distribution(text="   "), "nothing there yet", "还没有内容"),
     ("look_inside", ["bundled", "hi there", 3, 7, 0, "en"], "must be between -2 and 1", "必须在 -2 到 1 之间"),
 ])
 def test_messages_speak_the_page_language(base_url, endpoint, data, english, chinese):
-    """Checks made by our handlers answer in the page's language (a slider's or a dropdown's own
-    check happens in Gradio, before the handler, in English)."""
+    """Checks made by our handlers answer in the page's language (a slider's own check runs before
+    the handler, which alone knows the language, so it answers in both)."""
     for language, expected in (("en", english), ("zh", chinese)):
         kind, payload = call(base_url, endpoint, data[:-1] + [language])
         assert kind == "error" and expected in json.loads(payload)["error"], (language, payload)
@@ -158,6 +158,6 @@ def test_padding_lab_says_what_it_skipped_or_cut(base_url):
     kind, payload = call(base_url, "padding_lab", padding("ROMEO:\n\n   \nJULIET:\n" + "and " * 400, max_new=4))
     assert kind == "complete", payload[:300]
     table = json.loads(payload)[1]
-    assert "Skipped 2 empty line(s)" in table and "Prompt(s) #2 kept only their last 252 tokens" in table
+    assert "Skipped 2 empty lines" in table and "Kept only the last 252 tokens of prompt #2" in table
     kind, payload = call(base_url, "padding_lab", padding("ROMEO:\nJULIET:", max_new=4))
     assert kind == "complete" and "ⓘ" not in json.loads(payload)[1]

@@ -77,7 +77,7 @@ EN = {
     "att.axis.key": "key (read from)",
     "att.axis.query": "query (reading)",
     "att.fig.head": "Layer {layer}, head {head} — {mask}",
-    "att.fig.head_summary": "Attention probabilities for {n} positions ({pads} pads); each non-empty row sums to 1.",
+    "att.fig.head_summary": "Attention probabilities (positions: {n}, pads among them: {pads}); each non-empty row sums to 1.",
     "att.fig.heads": "All heads of layer {layer}",
     "att.fig.heads_summary": "{h} heads side by side on one colour scale: different heads learn different patterns.",
     "att.fig.mask": "The mask that was applied — {mask}",
@@ -149,7 +149,7 @@ EN = {
     "err.choice": "{name} must be one of {choices}",
     "err.not_text": "{name} must be text",
     "err.too_long_text": "{name} is {n} characters long; the limit here is {limit}",
-    "err.empty": "{name} is empty: type some text first",
+    "err.empty": "{name}: nothing there yet — type some text first",
     "att.err.too_many_tokens": "{label} has {n} tokens; keep it under {limit} for a readable heatmap",
     "pad.grid.tokens": "tokens (blue = attended)",
     "pad.grid.mask": "attention mask",
@@ -170,13 +170,13 @@ EN = {
     "pad.h.alone": "equals running alone?",
     "pad.h.dlogit": "max |Δlogit|",
     "pad.first_diverge": "first token that differs from running alone",
-    "pad.note.blank": "Skipped {n} empty line(s): a prompt needs at least one token.",
-    "pad.note.truncated": "Prompt(s) {rows} kept only their last {room} tokens so that prompt + new tokens fit the context.",
+    "pad.note.blank": "Skipped {n} empty line{s}: a prompt needs at least one token.",
+    "pad.note.truncated": "Kept only the last {room} tokens of prompt {rows}, so that prompt + new tokens fit the context.",
     "pad.match": "same up to float rounding",
     "pad.match_exact": "identical, bit for bit",
     "pad.grid.first_pass": " ← first pass ends here; later columns go one step at a time",
     "pad.same_tokens": "same tokens, other logits",
-    "pad.differs_at": "differs from new token {i} on",
+    "pad.differs_at": "first differs at new token {i}",
     # Sampling lab
     "smp.intro": (
         "The model outputs one score (logit) per vocabulary token. Softmax turns them into probabilities, then each "
@@ -209,9 +209,9 @@ EN = {
     "smp.axis.rank": "tokens sorted by probability (rank)",
     "smp.axis.cumulative": "cumulative probability",
     "smp.fig.stages": "The distribution after each stage",
-    "smp.fig.stages_summary": "Same tokens in every panel; {kept} tokens remain possible at the end.",
+    "smp.fig.stages_summary": "Same tokens in every panel. Tokens still possible at the end: {kept}.",
     "smp.fig.cumulative": "Top-p: where the nucleus ends",
-    "smp.fig.cumulative_summary": "The smallest set of tokens whose mass reaches p = {p:g} has {n} tokens.",
+    "smp.fig.cumulative_summary": "Tokens needed for their probability mass to reach p = {p:g} (the nucleus): {n}.",
     "smp.fig.sweep": "Temperature sweep",
     "smp.fig.sweep_summary": "Low temperature sharpens the distribution, high temperature flattens it.",
     "smp.fig.draws": "{n} seeded draws (seed {seed}) against their distribution",
@@ -307,7 +307,7 @@ EN = {
     "ins.kv.without": "without cache",
     "ins.kv.fig.attention": "Step {step}: what the newest token {token} reads in the cache",
     "ins.kv.fig.attention_summary": (
-        "Mean over heads for each layer, over the {n} cached positions; the outlined column is the "
+        "Mean over heads for each layer, over the {n} cached position{s}; the outlined column is the "
         "newest token itself."
     ),
     "ins.kv.fig.per_step": "time per step (ms)",
@@ -315,7 +315,7 @@ EN = {
     "ins.kv.fig.columns": "cumulative columns computed",
     "ins.kv.fig.timing": "The cost of generating with and without the KV cache",
     "ins.kv.fig.timing_summary": (
-        "{n} steps: {cached:.1f} ms in total with the cache, {uncached:.1f} ms without. With the cache a step "
+        "{n} step{s}: {cached:.1f} ms in total with the cache, {uncached:.1f} ms without. With the cache a step "
         "computes one new column (whose attention still reads every cached one); without it a step recomputes "
         "every column, so the total grows quadratically."
     ),
@@ -355,7 +355,7 @@ EN = {
     "ins.dec.fig.logprob": "sequence log-probability (nats)",
     "ins.dec.fig.repeated": "share of repeated 3-grams",
     "ins.dec.summary_loop": (
-        "Greedy falls into a loop: from new token {start} on, the same {period} token(s) repeat to the end."
+        "Greedy falls into a loop: from new token {start} on, a cycle of {period} token{s} repeats to the end."
     ),
     "ins.dec.summary_no_loop": (
         "Greedy repeats no fixed cycle to the end here, yet {repeated:.0%} of its 3-grams are repeats; "
@@ -511,7 +511,7 @@ ZH = {
     "att.axis.key": "键（被读取）",
     "att.axis.query": "查询（正在读取）",
     "att.fig.head": "第 {layer} 层，第 {head} 个头 —— {mask}",
-    "att.fig.head_summary": "{n} 个位置（其中 {pads} 个填充）的注意力概率；每个非空行之和为 1。",
+    "att.fig.head_summary": "注意力概率（共 {n} 个位置，其中填充 {pads} 个）；每个非空行之和为 1。",
     "att.fig.heads": "第 {layer} 层的全部注意力头",
     "att.fig.heads_summary": "{h} 个头并排、共用一个色标：不同的头学到不同的模式。",
     "att.fig.mask": "实际使用的掩码 —— {mask}",
@@ -580,7 +580,7 @@ ZH = {
     "err.choice": "{name}必须是以下之一：{choices}",
     "err.not_text": "{name}必须是文本",
     "err.too_long_text": "{name}有 {n} 个字符；这里最多 {limit} 个",
-    "err.empty": "{name}是空的：请先输入一些文字",
+    "err.empty": "{name}：还没有内容，请先输入一些文字",
     "att.err.too_many_tokens": "{label}有 {n} 个词元；为了热力图清晰，请少于 {limit} 个",
     "pad.grid.tokens": "词元（蓝色 = 被关注）",
     "pad.grid.mask": "注意力掩码",
@@ -638,9 +638,9 @@ ZH = {
     "smp.axis.rank": "按概率排序的词元（名次）",
     "smp.axis.cumulative": "累计概率",
     "smp.fig.stages": "每一步之后的分布",
-    "smp.fig.stages_summary": "每个小图是同一批词元；最后还有 {kept} 个词元可能被选中。",
+    "smp.fig.stages_summary": "每个小图是同一批词元。最后仍可能被选中的词元：{kept} 个。",
     "smp.fig.cumulative": "Top-p：核在哪里截断",
-    "smp.fig.cumulative_summary": "累计概率达到 p = {p:g} 的最小词元集合有 {n} 个词元。",
+    "smp.fig.cumulative_summary": "累计概率达到 p = {p:g} 所需的最少词元数（即“核”）：{n} 个。",
     "smp.fig.sweep": "温度扫描",
     "smp.fig.sweep_summary": "温度低，分布变尖；温度高，分布变平。",
     "smp.fig.draws": "{n} 次带种子的抽样（种子 {seed}）与其分布对比",
@@ -773,7 +773,7 @@ ZH = {
     "ins.dec.fig.logprob": "序列对数概率（nats）",
     "ins.dec.fig.repeated": "重复三元组的比例",
     "ins.dec.summary_loop": (
-        "贪心解码陷入了循环：从第 {start} 个新词元起，同样的 {period} 个词元一直重复到结尾。"
+        "贪心解码陷入了循环：从第 {start} 个新词元起，一段 {period} 个词元的循环一直重复到结尾。"
     ),
     "ins.dec.summary_no_loop": (
         "贪心解码在这里没有一直重复同一个循环到结尾，但它的 3-gram 中有 {repeated:.0%} 是重复的；"
@@ -868,6 +868,11 @@ TEXT = {"en": EN, "zh": ZH}
 def normalise_language(value: object) -> str:
     """Any browser or API language tag → 'zh' for Chinese variants, else 'en'."""
     return "zh" if isinstance(value, str) and value.strip().lower().startswith("zh") else "en"
+
+
+def plural_s(n: int) -> str:
+    """English's plural ending for a count, passed as ``s`` (Chinese texts have no ``{s}`` and ignore it)."""
+    return "" if n == 1 else "s"
 
 
 def t(key: str, language: str = "en") -> str:

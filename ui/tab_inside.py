@@ -50,7 +50,7 @@ from .common import (
     t,
     text_input,
 )
-from .i18n import TEXT
+from .i18n import TEXT, plural_s
 from .deeplinks import TabLink
 from .hub import ModelHub
 
@@ -232,7 +232,7 @@ def make_cache_handlers(hub: ModelHub):
         attention = cache_attention(
             np.array(current["attention"]), _layer_names(n_layer, language), tokens[:cached], cached - 1,
             t("ins.kv.fig.attention", language).format(step=step, token=quoted(tokens[cached - 1])),
-            t("ins.kv.fig.attention_summary", language).format(n=cached),
+            t("ins.kv.fig.attention_summary", language).format(n=cached, s=plural_s(cached)),
             (t("ins.axis.cached", language), t("ins.axis.layer", language)),
         )
         column = lambda key: [s[key] for s in steps]  # noqa: E731
@@ -242,7 +242,7 @@ def make_cache_handlers(hub: ModelHub):
             column("columns_without_cache"), step, (t("ins.kv.with", language), t("ins.kv.without", language)),
             (t("ins.kv.fig.per_step", language), t("ins.kv.fig.cumulative", language), t("ins.kv.fig.columns", language)),
             t("ins.kv.step", language), t("ins.kv.fig.timing", language),
-            t("ins.kv.fig.timing_summary", language).format(n=len(steps), cached=total_with, uncached=total_without),
+            t("ins.kv.fig.timing_summary", language).format(n=len(steps), s=plural_s(len(steps)), cached=total_with, uncached=total_without),
         )
         facts = {
             "steps": len(steps),
@@ -317,7 +317,8 @@ def make_decoding_handler(hub: ModelHub):
             legend[1]: ([r["logprob"] for r in rows[half:]], [r["repeated"] for r in rows[half:]]),
         }
         greedy = outputs[0]
-        summary = (t("ins.dec.summary_loop", language).format(start=greedy.loop.start + 1, period=greedy.loop.period)
+        summary = (t("ins.dec.summary_loop", language).format(start=greedy.loop.start + 1, period=greedy.loop.period,
+                                                                  s=plural_s(greedy.loop.period))
                    if greedy.loop else t("ins.dec.summary_no_loop", language).format(repeated=greedy.repeated_trigram_share))
         best = max(range(len(rows)), key=lambda i: rows[i]["logprob"])
         summary += t("ins.dec.summary_best", language).format(strategy=rows[best]["strategy"], penalty=rows[best]["penalty"],

@@ -15,6 +15,7 @@ from viz.attention import prediction_bars
 from viz.padding import layout_grids
 
 from .common import MAX_BATCH, NumberSlider, MAX_PROMPT_CHARACTERS, Translated, UserInputError, choice, friendly, named_choices, on_gpu, normalise_language, number, t, text_input
+from .i18n import plural_s
 from .deeplinks import TabLink
 from .hub import ModelHub
 
@@ -34,7 +35,7 @@ def _prompts(text: str, language: str, loaded, max_new: int) -> tuple[list[list[
     prompts, truncated = fit_to_context([loaded.tokenizer.encode(line) for line in lines], max_new, loaded.context)
     notes = []
     if len(lines) < len(all_lines):
-        notes.append(t("pad.note.blank", language).format(n=len(all_lines) - len(lines)))
+        notes.append(t("pad.note.blank", language).format(n=len(all_lines) - len(lines), s=plural_s(len(all_lines) - len(lines))))
     if any(truncated):
         rows = ", ".join(f"#{r}" for r, cut in enumerate(truncated) if cut)
         notes.append(t("pad.note.truncated", language).format(rows=rows, room=loaded.context - max_new))
