@@ -112,3 +112,16 @@ def test_pad_blocks_get_one_outline_each_and_dense_labels_stand_upright():
         assert boxes == sorted([(-0.5, n - 0.5, -0.5, 3.5), (-0.5, n - 0.5, 6.5, 7.5), (-0.5, 3.5, -0.5, n - 0.5), (6.5, 7.5, -0.5, n - 0.5)])
         assert fig.layout.xaxis.tickangle == -90
     assert attention_heatmap(np.eye(3), ["a", "b", "c"], "T", "S").layout.xaxis.tickangle == -45
+
+
+def test_decoding_table_keeps_spaces_and_marks_exactly_the_repeating_tail():
+    from viz.inside import decoding_table_html
+
+    rows = [{"strategy": "greedy", "penalty": "off", "pieces": ["A", " cat", " sat", "\n", " cat", " sat"], "loop": (2, 2),
+             "logprob": -3.0, "repeated": 0.5},
+            {"strategy": "top-k", "penalty": "1.3", "pieces": [" no", " loop"], "loop": None, "logprob": -1.0, "repeated": 0.0}]
+    table = decoding_table_html(rows, ["s", "p", "out", "lp", "rep", "loop"], "from {start} (period {period})", "none")
+    greedy, top_k = table.split("<tr>")[2:]
+    assert greedy.count('class="ntl-loop"') == 4 and "<span> cat</span><span class=\"ntl-loop\"> sat</span>" in greedy
+    assert "<span>↵</span>" not in greedy and '<span class="ntl-loop">↵</span>' in greedy  # newlines as visible marks
+    assert "from 3 (period 2)" in greedy and "ntl-loop" not in top_k and "<span> no</span><span> loop</span>" in top_k

@@ -185,12 +185,11 @@ def decoding_table_html(
         pieces = []
         for i, piece in enumerate(row["pieces"]):
             in_loop = loop is not None and i >= loop[0]
-            style = ' style="background:#F0E442;border-bottom:2px solid #D55E00"' if in_loop else ""
-            pieces.append(f"<span{style}>{_one_line(piece)}</span>")
+            pieces.append(f'<span class="ntl-loop">{_one_line(piece)}</span>' if in_loop else f"<span>{_one_line(piece)}</span>")
         loop_text = loop_note.format(start=loop[0] + 1, period=loop[1]) if loop else no_loop  # counted from 1
         body.append(
             f"<tr><td>{html.escape(str(row['strategy']))}</td><td>{html.escape(str(row['penalty']))}</td>"
-            f'<td class="ntl-gen">{"".join(pieces)}</td>'
+            f'<td class="ntl-seq">{"".join(pieces)}</td>'
             f"<td>{row['logprob']:.2f}</td><td>{row['repeated']:.0%}</td><td>{html.escape(loop_text)}</td></tr>"
         )
     return f'<table class="ntl-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'

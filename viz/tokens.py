@@ -82,6 +82,12 @@ CSS = """
 .ntl-prompt { color:#555; }
 .ntl-lines { white-space: pre-wrap; }
 .ntl-legend { font-size: 0.9em; color:#444; }
+/* Running text read token by token: spaces as written, each token's extent shown by alternating shades. */
+.ntl-seq { line-height:1.9; white-space:pre-wrap; color:#111; }
+.ntl-seq span { padding:1px 0; border-radius:2px; }
+.ntl-seq span:nth-child(even) { background:#E4E9F2; }
+.ntl-seq span.ntl-loop { background:#F0E442; border-bottom:2px solid #D55E00; }
+.ntl-seq span.ntl-loop:nth-child(even) { background:#F8F19A; }
 .ntl-match { color:#009E73; font-weight:bold; }
 .ntl-near { color:#D55E00; font-weight:bold; }
 .ntl-diverge { background:#E69F00; color:#000; font-weight:bold; padding:0 3px; border-radius:3px; }
