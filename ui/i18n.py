@@ -322,7 +322,7 @@ EN = {
     "ins.dec.heading": (
         "### Decoding strategies side by side\nOne prompt, five strategies, each with the repetition "
         "penalty off and on. **Greedy** always takes the top token and easily falls into a loop that "
-        "repeats itself — the “复读机” (*repeater*) problem. **Beam search** keeps several candidate "
+        "repeats itself — the *repeater* problem (Chinese readers know it as “复读机”). **Beam search** keeps several candidate "
         "continuations and returns the likeliest one *it kept* — a search, not a guarantee: with few "
         "beams another strategy can end on a likelier sequence; **top-k / top-p / min-p** sample from a trimmed "
         "distribution; the **repetition penalty** lowers every token already seen. All runs make the "

@@ -13,6 +13,7 @@ from .common import MAX_TEXT_CHARACTERS, Translated, friendly, normalise_languag
 TOKENIZERS = ("gpt2", "cl100k_base", "o200k_base")
 MAX_CHIPS = 1_000  # per tokenizer: more is unreadable, and megabytes of HTML take the browser seconds
 EXAMPLES = [
+    "Apples 🍎 are tasty. 苹果很好吃。",  # the first view: whole English words beside byte pieces
     "The quick brown fox jumps over the lazy dog.",
     "我喜欢吃苹果，因为它很好吃",
     "Emoji: 🍎🙂👩‍👩‍👧",
@@ -58,7 +59,7 @@ def tokenize(text: str, allow_special: bool, show_bytes: bool, language: str) ->
 def build(translated: Translated, language: gr.components.Component, link: TabLink) -> None:
     translated(gr.Markdown(t("tok.intro")), value="tok.intro")
     with gr.Row():
-        text = translated(gr.Textbox(value=EXAMPLES[1], lines=3, max_lines=12, label=t("tok.text"), elem_id="tok-text"),
+        text = translated(gr.Textbox(value=EXAMPLES[0], lines=3, max_lines=12, label=t("tok.text"), elem_id="tok-text"),
                           label="tok.text")
         with gr.Column(scale=0, min_width=220):
             allow_special = translated(gr.Checkbox(False, label=t("tok.special")), label="tok.special", info="tok.special_info")

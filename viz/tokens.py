@@ -72,9 +72,9 @@ CSS = """
 .ntl-chip .ntl-bytes { font-size:0.65em; color:#444; }
 .ntl-partial { border:2px dashed #D55E00; }
 .ntl-special { border:2px solid #0072B2; font-weight:bold; }
-.ntl-group { display:inline-flex; flex-wrap:nowrap; gap:2px; padding:14px 3px 3px; border:2px solid #CC79A7;
+.ntl-group { display:inline-flex; flex-wrap:nowrap; gap:2px; padding:17px 3px 3px; border:2px solid #CC79A7;
   border-radius:8px; position:relative; }
-.ntl-group-text { position:absolute; top:-2px; left:4px; font-size:0.85em; color:#111; }
+.ntl-group-text { position:absolute; top:1px; left:5px; line-height:1.1; font-size:0.85em; color:#111; }
 .ntl-table { border-collapse:collapse; margin:6px 0; }
 .ntl-table th, .ntl-table td { border:1px solid #bbb; padding:3px 8px; text-align:left; }
 .ntl-gen { line-height:2; font-family: 'Noto Sans Mono', monospace; }
