@@ -156,3 +156,14 @@ def test_invisible_characters_get_a_visible_name_so_no_chip_is_blank():
         texts = re.findall(r'<span class="ntl-text">(.*?)</span>', chips)
         assert texts and all(text.strip() for text in texts), (name, texts)
         assert not any(c in "".join(texts) for c in "\u200d\ufe0f\u202e")
+
+
+def test_a_special_token_chip_says_it_is_one_id_not_the_bytes_of_its_name():
+    from viz.tokens import token_chips
+
+    tokenizer = get_tokenizer("gpt2")
+    as_special = token_chips(tokenizer.pieces(tokenizer.encode("Hi<|endoftext|>", allow_special=True)), show_bytes=True)
+    as_text = token_chips(tokenizer.pieces(tokenizer.encode("Hi<|endoftext|>")), show_bytes=True)
+    assert as_special.count("ntl-special") == 1 and "special: one id" in as_special
+    assert "3C 7C 65 6E 64" not in as_special  # the name's bytes are not shown as if the model read them
+    assert "ntl-special" not in as_text and '"ntl-bytes">3C<' in as_text  # typed as text, it is bytes like any text

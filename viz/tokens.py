@@ -25,8 +25,12 @@ def _shown(text: str) -> str:
     return html.escape(visible_token(text))
 
 
-def token_chips(pieces: Sequence[Piece], show_bytes: bool = False, partial_label: str = "partial UTF-8") -> str:
-    """Chips coloured per token; tokens that only together make a character are framed as one group."""
+def token_chips(pieces: Sequence[Piece], show_bytes: bool = False, partial_label: str = "partial UTF-8",
+                special_label: str = "special: one id, not bytes of text") -> str:
+    """Chips coloured per token; tokens that only together make a character are framed as one group.
+
+    A special token's name is not text the model read byte by byte, so it shows ``special_label``
+    where other chips show their bytes."""
     parts = ['<div class="ntl-chips" role="list">']
     index = 0
     for _, members in groupby(pieces, key=lambda p: p.group):
@@ -40,11 +44,11 @@ def token_chips(pieces: Sequence[Piece], show_bytes: bool = False, partial_label
         for piece in group:
             colour = "#FFFFFF" if piece.special else chip_colour(index)
             classes = "ntl-chip" + (" ntl-partial" if piece.partial else "") + (" ntl-special" if piece.special else "")
-            hex_bytes = " ".join(f"{b:02X}" for b in piece.bytes)
+            hex_bytes = html.escape(special_label) if piece.special else " ".join(f"{b:02X}" for b in piece.bytes)
             detail = f'<span class="ntl-bytes">{hex_bytes}</span>' if show_bytes else ""
             parts.append(
                 f'<span class="{classes}" role="listitem" style="background:{colour}" '
-                f'title="id {piece.id} · bytes {hex_bytes}">'
+                f'title="id {piece.id} · {hex_bytes if piece.special else "bytes " + hex_bytes}">'
                 f'<span class="ntl-text">{html.escape(piece.text) if piece.partial else _shown(piece.text)}</span>'
                 f'<span class="ntl-id">{piece.id}</span>{detail}</span>'
             )
