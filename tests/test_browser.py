@@ -128,6 +128,13 @@ def test_projector_mode_and_copy_link(app_url, browser):
     panel_titles = page.evaluate("[...document.querySelectorAll('#smp-stages .annotation-text')].map(e => e.getBoundingClientRect().height)")
     tick_labels = page.evaluate("[...document.querySelectorAll('#smp-stages .xtick text')].map(e => e.getBoundingClientRect().height)")
     assert panel_titles and min(panel_titles) > max(tick_labels), "panel titles grow with the rest"
+    token_labels = page.evaluate("Math.min(...[...document.querySelectorAll('#smp-stages .ytick text')].map(e => parseFloat(e.style.fontSize)))")
+    assert token_labels >= 14, "the bars' token labels (their own size) grow too"
+    sizes = page.evaluate("""() => ['#smp-prompt label span', 'button[role=tab]', '#smp-run'].map(
+        s => parseFloat(getComputedStyle(document.querySelector(s)).fontSize))""")
+    assert min(sizes) >= 18, f"control labels, tabs and buttons are readable from the back: {sizes}"
+    prompt = page.locator("#smp-prompt textarea")
+    assert prompt.evaluate("e => e.scrollHeight <= e.clientHeight + 1"), "no line of the prompt is cut off"
     assert page.locator("#link-box").count() == 0 or not page.locator("#link-box").is_visible(), "no empty box before a link"
     page.locator("#copy-link").click()
     page.wait_for_function("(document.querySelector('#link-box textarea, #link-box input') || {value: ''}).value.includes('tab=sampling')")

@@ -34,6 +34,10 @@ PROJECTOR_JS = f"""(on) => {{
       (plot.layout.annotations || []).forEach((note, i) => {{  // panel titles carry their own size
         if (note.font && note.font.size) update[`annotations[${{i}}].font.size`] = Math.round(note.font.size * scale);
       }});
+      Object.keys(plot.layout).filter((key) => /^[xy]axis\d*$/.test(key)).forEach((key) => {{  // so do some tick labels
+        const size = plot.layout[key].tickfont && plot.layout[key].tickfont.size;
+        if (size) update[`${{key}}.tickfont.size`] = Math.round(size * scale);
+      }});
       window.Plotly.relayout(plot, update);
     }}
   }});
@@ -52,7 +56,13 @@ ABSOLUTE_LINK_JS = (
 )
 PROJECTOR_CSS = """
 body.ntl-projector .gradio-container { --text-sm: 16px; --text-md: 20px; --text-lg: 24px; --text-xl: 30px;
-  --body-text-color: #000; --block-label-text-color: #000; --body-text-color-subdued: #111; }
+  --body-text-color: #000; --block-label-text-color: #000; --body-text-color-subdued: #111;
+  --block-label-text-size: 18px; --block-info-text-size: 16px; --block-title-text-size: 20px; --input-text-size: 20px;
+  --button-small-text-size: 18px; --button-medium-text-size: 20px; --button-large-text-size: 22px;
+  --section-header-text-size: 20px; --block-info-text-color: #222; --block-title-text-color: #000;
+  --checkbox-label-text-size: 18px; }
+body.ntl-projector button[role=tab] { font-size: 20px; }
+body.ntl-projector textarea { field-sizing: content; height: auto !important; }  /* every line of a prompt stays in view */
 body.ntl-projector .gradio-container, body.ntl-projector .prose { font-size: 20px; color: #000; }
 body.ntl-projector .ntl-chip { font-size: 1.3em; border-width: 2px; }
 body.ntl-projector .ntl-table { font-size: 1.15em; }
