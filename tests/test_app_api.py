@@ -17,11 +17,11 @@ def client(app_url):
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_tokenize_equals_tiktoken(client, language):
     text = "我喜欢吃苹果，因为它很好吃 <|endoftext|> 🍎"
-    chips, stats, ids = client.predict(text, False, True, language, api_name="/tokenize")
+    chips, stats, ids, each = client.predict(text, False, True, language, api_name="/tokenize")
     for name in ("gpt2", "cl100k_base", "o200k_base"):
         assert ids[name] == get_tokenizer(name).encode(text)
     assert "ntl-partial" in chips and "\ufffd" not in chips
-    _, _, special = client.predict(text, True, False, language, api_name="/tokenize")
+    _, _, special, _ = client.predict(text, True, False, language, api_name="/tokenize")
     assert 50256 in special["gpt2"] and 50256 not in ids["gpt2"]
 
 

@@ -10,6 +10,8 @@ from urllib.parse import parse_qsl, urlparse
 import numpy as np
 import pytest
 
+from model import get_tokenizer
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # One non-default, valid value per linkable input, per tab.
@@ -120,7 +122,8 @@ def test_json_panels_flatten_into_csv_rows():
 
     rows = list(json_rows("facts", {"ids": {"gpt2": [7, 8]}, "loop": None, "steps": [{"ms": 1.5}]}))
     assert rows == [("facts", "ids.gpt2", "0", "", 7), ("facts", "ids.gpt2", "1", "", 8), ("facts", "loop", "", "", None),
-                    ("facts", "steps[0].ms", "", "", 1.5)]
+                    ("facts", "steps", "0", "ms", 1.5)]  # a list of flat records: index as x, field as y
+    assert list(json_rows("t", {"nested": [{"a": [1]}]})) == [("t", "nested[0].a", "0", "", 1)]
     assert figures_to_csv([], {"empty": {}, "ids": [3]}).splitlines()[1:] == ["ids,,0,,3"]
 
 
@@ -133,7 +136,7 @@ def _export_csv(tab_id: str, language: str, filled: dict):
     return block_fn.fn(tab_id, language, *values)
 
 
-def test_csv_export_of_the_tokens_tab_holds_every_token_id():
+def test_csv_export_of_the_tokens_tab_holds_every_token_id_and_each_tokens_text_and_bytes():
     import csv
 
     import gradio as gr
@@ -144,18 +147,25 @@ def test_csv_export_of_the_tokens_tab_holds_every_token_id():
     from ui.tab_tokens import tokenize
 
     tokens_tab = next(b for b in app.demo.blocks.values() if isinstance(b, gr.Tab) and b.id == "tokens")
-    (ids_panel, heading), = panels_in(tokens_tab)
-    _, _, ids = tokenize("héllo 你好 🍎", False, True, "en")
-    file = _export_csv("tokens", "en", {ids_panel: ids})
+    (ids_panel, ids_heading), (each_panel, each_heading) = panels_in(tokens_tab)
+    _, _, ids, each = tokenize("héllo 你好 🍎", False, True, "en")
+    file = _export_csv("tokens", "en", {ids_panel: ids, each_panel: each})
     assert file.value["orig_name"] == "next-token-lab-tokens.csv"  # the name the download gets
     with open(file.value["path"], encoding="utf-8") as handle:
         rows = list(csv.reader(handle))[1:]
+    ids_rows = [r for r in rows if r[0] == f"{t(ids_heading, 'en')} 1"]
     for name, expected in ids.items():
-        assert [int(r[4]) for r in rows if r[1] == name] == expected
-    assert {r[0] for r in rows} == {f"{t(heading, 'en')} 1"}
+        assert [int(r[4]) for r in ids_rows if r[1] == name] == expected
+    # One token per x, its fields as y: the text and bytes of every gpt2 token, in order.
+    each_rows = [r for r in rows if r[0] == f"{t(each_heading, 'en')} 2" and r[1] == "gpt2"]
+    gpt2 = get_tokenizer("gpt2")
+    pieces = gpt2.pieces(ids["gpt2"])
+    assert [r[4] for r in each_rows if r[3] == "text"] == [p.text for p in pieces]
+    assert [r[4] for r in each_rows if r[3] == "bytes"] == [" ".join(f"{b:02X}" for b in p.bytes) for p in pieces]
+    assert b"".join(bytes.fromhex(r[4]) for r in each_rows if r[3] == "bytes").decode() == "héllo 你好 🍎"
     file = _export_csv("tokens", "zh", {ids_panel: ids})
     with open(file.value["path"], encoding="utf-8") as handle:
-        assert {row[0] for row in list(csv.reader(handle))[1:]} == {f"{t(heading, 'zh')} 1"} != {f"{t(heading, 'en')} 1"}
+        assert {row[0] for row in list(csv.reader(handle))[1:]} == {f"{t(ids_heading, 'zh')} 1"} != {f"{t(ids_heading, 'en')} 1"}
 
 
 def test_csv_export_before_anything_ran_says_so_in_the_page_language():

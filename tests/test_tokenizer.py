@@ -128,7 +128,7 @@ def test_chips_stop_at_a_readable_number_but_counts_and_ids_cover_everything():
     from ui.tab_tokens import MAX_CHIPS, tokenize
 
     text = "to be or not " * 1000
-    chips, stats, ids = tokenize(text, False, False, "en")
+    chips, stats, ids, _ = tokenize(text, False, False, "en")
     assert chips.count('class="ntl-chip"') == 3 * MAX_CHIPS
     assert ids["gpt2"] == get_tokenizer("gpt2").encode(text) and len(ids["gpt2"]) > MAX_CHIPS
     assert f"Showing the first {MAX_CHIPS:,} of {len(ids['gpt2']):,} tokens" in chips
@@ -138,7 +138,7 @@ def test_chips_stop_at_a_readable_number_but_counts_and_ids_cover_everything():
 def test_one_token_is_not_called_tokens():
     from ui.tab_tokens import tokenize
 
-    chips, _, _ = tokenize("a", False, False, "en")
+    chips, *_ = tokenize("a", False, False, "en")
     assert "gpt2 · 1 token</h4>" in chips and "1 tokens" not in chips
 
 

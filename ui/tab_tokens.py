@@ -24,17 +24,20 @@ EXAMPLES = [
 
 
 @friendly
-def tokenize(text: str, allow_special: bool, show_bytes: bool, language: str) -> tuple[str, str, dict]:
-    """Tokenize with every tokenizer: chips per tokenizer, a counts table, and the raw ids."""
+def tokenize(text: str, allow_special: bool, show_bytes: bool, language: str) -> tuple[str, str, dict, dict]:
+    """Tokenize with every tokenizer: chips per tokenizer, a counts table, the raw ids, and each
+    shown token's id, text and bytes (what the CSV export lays out one token per row)."""
     language = normalise_language(language)
     text = text_input(text, t("tok.text", language), MAX_TEXT_CHARACTERS, allow_empty=True, language=language)
-    sections, rows, ids = [], [], {}
+    sections, rows, ids, each = [], [], {}, {}
     characters, byte_count = len(text), len(text.encode("utf-8"))
     for name in TOKENIZERS:
         tokenizer = get_tokenizer(name)
         token_ids = tokenizer.encode(text, allow_special=bool(allow_special))
         pieces = tokenizer.pieces(token_ids)
         ids[name] = token_ids
+        each[name] = [{"id": p.id, "text": p.text, "bytes": " ".join(f"{b:02X}" for b in p.bytes), "special": p.special}
+                      for p in pieces[:MAX_CHIPS]]
         partial = sum(p.partial for p in pieces)
         sections.append(
             f"<h4>{name} · {len(token_ids)} {t('tok.token' if len(token_ids) == 1 else 'tok.tokens', language)}"
@@ -54,7 +57,7 @@ def tokenize(text: str, allow_special: bool, show_bytes: bool, language: str) ->
             "vocab": f"{tokenizer.vocab_size:,}",
         })
     headers = [t(k, language) for k in ("tok.h.name", "tok.h.tokens", "tok.h.chars", "tok.h.bytes", "tok.h.cpt", "tok.h.vocab")]
-    return "".join(sections), comparison_table(rows, headers), ids
+    return "".join(sections), comparison_table(rows, headers), ids, each
 
 
 def build(translated: Translated, language: gr.components.Component, link: TabLink) -> None:
@@ -72,8 +75,10 @@ def build(translated: Translated, language: gr.components.Component, link: TabLi
     chips = gr.HTML(elem_id="tok-chips")
     with translated(gr.Accordion(t("tok.ids"), open=False), label="tok.ids"):
         ids = gr.JSON()
+    with translated(gr.Accordion(t("tok.each"), open=False), label="tok.each"):
+        each = gr.JSON()
     inputs = [text, allow_special, show_bytes, language]
-    outputs = [chips, stats, ids]
+    outputs = [chips, stats, ids, each]
     run.click(tokenize, inputs, outputs, api_name="tokenize")
     text.submit(tokenize, inputs, outputs, api_name="tokenize_on_enter", api_visibility="private")
     link.fields.update(text=text, special=allow_special, bytes=show_bytes)

@@ -50,14 +50,20 @@ def figure_rows(figure: dict) -> Iterable[tuple[str, str, str, str, float | str]
 
 
 def json_rows(title: str, data: Any, path: str = "") -> Iterable[tuple[str, str, str, str, Any]]:
-    """(title, key path, list index, "", value) for every leaf of a JSON panel: a list of numbers
-    becomes one row per element, so token ids land one per row."""
+    """(title, key path, list index, field, value) for every leaf of a JSON panel: a list of numbers
+    becomes one row per element, so token ids land one per row; a list of flat records (each token's
+    id, text and bytes) one row per field, the record's index as x and the field as y."""
     if isinstance(data, dict):
         for key, value in data.items():
             yield from json_rows(title, value, f"{path}.{key}" if path else str(key))
     elif isinstance(data, list) and all(not isinstance(v, (dict, list)) for v in data):
         for index, value in enumerate(data):
             yield title, path, str(index), "", value
+    elif isinstance(data, list) and all(isinstance(v, dict) and not any(isinstance(f, (dict, list)) for f in v.values())
+                                        for v in data):
+        for index, record in enumerate(data):  # a table: one row per field, the record's index as x
+            for key, value in record.items():
+                yield title, path, str(index), str(key), value
     elif isinstance(data, list):
         for index, value in enumerate(data):
             yield from json_rows(title, value, f"{path}[{index}]")
