@@ -67,7 +67,6 @@ def build_demo(hub: ModelHub) -> gr.Blocks:
             with translated(gr.Tab(t("tab.inside"), id="inside"), label="tab.inside") as inside_tab:
                 tab_inside.build(translated, hub, model_choice, language, links.tab("inside"))
         tab_components = dict(zip(TAB_IDS, (tokens_tab, attention_tab, padding_tab, sampling_tab, inside_tab)))
-        classroom.wire(demo, links, tabs, tab_components, bar, language, model_choice)
         demo.deep_links = links  # for tests and scripts: the registry behind every link
 
         @friendly
@@ -106,7 +105,10 @@ def build_demo(hub: ModelHub) -> gr.Blocks:
         language.change(describe_model, [model_choice, language], described, api_name="model_info_in_language",
                         api_visibility="private")
         demo.load(None, None, language, js=DETECT_LANGUAGE_JS, api_name="detect_language", api_visibility="private")
-        demo.load(describe_model, [model_choice, language], described, api_name="warm_up", api_visibility="private")
+        # The warm-up runs after a link has chosen the model, so it describes (and sizes the sliders
+        # for) that model, never racing it with the default one.
+        classroom.wire(demo, links, tabs, tab_components, bar, language, model_choice,
+                       warm_up=(describe_model, [model_choice, language], described))
     return demo
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import gradio as gr
 
@@ -34,7 +35,7 @@ PROJECTOR_JS = f"""(on) => {{
       (plot.layout.annotations || []).forEach((note, i) => {{  // panel titles carry their own size
         if (note.font && note.font.size) update[`annotations[${{i}}].font.size`] = Math.round(note.font.size * scale);
       }});
-      Object.keys(plot.layout).filter((key) => /^[xy]axis\d*$/.test(key)).forEach((key) => {{  // so do some tick labels
+      Object.keys(plot.layout).filter((key) => /^[xy]axis[0-9]*$/.test(key)).forEach((key) => {{  // so do some tick labels
         const size = plot.layout[key].tickfont && plot.layout[key].tickfont.size;
         if (size) update[`${{key}}.tickfont.size`] = Math.round(size * scale);
       }});
@@ -121,8 +122,11 @@ def panels_in(block, heading: str = "") -> list[tuple[gr.JSON, str]]:
 
 
 def wire(demo: gr.Blocks, links: DeepLinks, tabs: gr.Tabs, tab_components: dict[str, gr.Tab], bar: ClassroomBar,
-         language, model_choice) -> None:
-    """Events: remember the open tab, build links, open links on load, projector mode, CSV export."""
+         language, model_choice, warm_up: tuple[Callable, list, list]) -> None:
+    """Events: remember the open tab, build links, open links on load, projector mode, CSV export.
+
+    On load: the link's values, then ``warm_up`` (load and describe the model the link chose), then
+    the linked tab's example."""
     current_tab = gr.State(next(iter(tab_components)))
     examples_run = gr.State([])
 
@@ -195,6 +199,7 @@ def wire(demo: gr.Blocks, links: DeepLinks, tabs: gr.Tabs, tab_components: dict[
 
     demo.load(open_link, None, [tabs, model_choice, *field_components, bar.notice, current_tab, pending, examples_run],
               api_name="open_link", api_visibility="private").then(
+        *warm_up, api_name="warm_up", api_visibility="private").then(
         run_link, [pending, *run_inputs], run_outputs, api_name="run_link", api_visibility="private")
 
     bar.projector.change(None, bar.projector, None, js=PROJECTOR_JS, api_name="projector", api_visibility="private")
