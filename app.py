@@ -122,9 +122,18 @@ SESSIONS_KEPT = 256
 # box; its spinner still shows there while it computes.
 EMPTY_FIGURE_CSS = ".block:has(> [aria-label='Empty value']) .empty.large { height: 3rem; min-height: 3rem; }\n"
 # A number typed into a slider's box counts when the box loses focus (Gradio's "release"): Enter does
-# that too, so typing 0.7 and pressing Enter redraws like dragging the slider does.
+# that too, so typing 0.7 and pressing Enter redraws like dragging the slider does. A number past the
+# box's range is brought inside first: Gradio would send it as typed and only then show the clamp.
 ENTER_COMMITS_NUMBER_JS = """() => document.addEventListener('keydown', (event) => {
-  if (event.key === 'Enter' && event.target.matches('input[type=number]')) event.target.blur();
+  const box = event.target;
+  if (event.key !== 'Enter' || !box.matches('input[type=number]')) return;
+  const value = parseFloat(box.value), low = parseFloat(box.min), high = parseFloat(box.max);
+  const inside = Math.min(isNaN(high) ? value : high, Math.max(isNaN(low) ? value : low, value));
+  if (!isNaN(value) && inside !== value) {
+    box.value = String(inside);
+    box.dispatchEvent(new Event('input', {bubbles: true}));
+  }
+  box.blur();
 })"""
 LAUNCH_OPTIONS = {"css": CSS + classroom.PROJECTOR_CSS + EMPTY_FIGURE_CSS, "js": ENTER_COMMITS_NUMBER_JS,
                   "ssr_mode": False, "share": False, "footer_links": ["api"], "show_error": True,

@@ -79,6 +79,15 @@ def test_mask_gallery_shows_this_rows_masks_and_its_chosen_panel_is_the_applied_
         assert not _cells(panel)[:, pads].any(), "no kind lets a query read a pad column"
 
 
+def test_a_row_or_prompt_length_past_a_short_input_shows_the_last_one_instead_of_failing(client):
+    # A link's row=3 with two prompts; the teacher-forcing slider's default 4 with a 2-token text.
+    *_, summary = client.predict("bundled", "one\ntwo three", 4, "left", 3, "en", api_name="/padding_lab")
+    assert len(summary["left"]) == 2
+    *_, text_summary, _, facts = client.predict("bundled", "Hi there", 4, "en", api_name="/teacher_forcing")
+    assert facts["generation"]["prompt_tokens"] == 1
+    assert "scored 1 position in" in text_summary and "made 1 token in <b>1 forward pass</b>" in text_summary
+
+
 def test_padding_lab_left_matches_and_right_naive_does_not(client):
     prompts = "To be, or not to be, that is the question:\nRomeo:\nWhat light through yonder window"
     _, table, _, summary = client.predict("bundled", prompts, 10, "right-naive", 1, "en", api_name="/padding_lab")

@@ -251,6 +251,13 @@ def test_choosing_another_view_redraws_without_the_button(app_url, browser):
     layer_box.fill("2")
     layer_box.press("Enter")  # a typed number counts on Enter, as a drag does on release
     page.wait_for_function("document.querySelector('#att-heatmap .gtitle').textContent.includes('Layer 2')", timeout=30_000)
+    layer_box.fill("9")  # past the bundled model's last layer: brought inside, not sent as typed
+    layer_box.press("Enter")
+    import app
+
+    last = app.hub.get("bundled").model.config.n_layer - 1
+    page.wait_for_function(f"document.querySelector('#att-heatmap .gtitle').textContent.includes('Layer {last},')", timeout=30_000)
+    assert page.locator(".toast-body").count() == 0, page.locator(".toast-body").all_inner_texts()
     page.close()
 
 

@@ -71,6 +71,12 @@ def test_malformed_links_are_ignored_with_a_notice(links):
     assert links.from_query({"tab": "nowhere"})[0] is None
 
 
+def test_a_fractional_index_in_a_link_is_dropped_with_a_notice(links):
+    _, values, notices = links.from_query({"tab": "attention", "layer": "1.5", "head": "2.0"})
+    assert values.get("head") == 2 and "layer" not in values
+    assert notices == ["layer='1.5' (expected a whole number)"]
+
+
 def test_a_link_past_the_models_last_layer_is_dropped_with_a_notice(links):
     import app
 

@@ -55,8 +55,11 @@ def parse_value(component, raw: str, language: str = "en") -> Any:
         if not math.isfinite(value) or (low is not None and value < low) or (high is not None and value > high):
             raise ValueError(t("link.reason.range", language).format(low=f"{low:g}" if low is not None else "−∞",
                                                                      high=f"{high:g}" if high is not None else "∞"))
-        step = getattr(component, "step", None)
-        return int(value) if (step == 1 or getattr(component, "precision", None) == 0) and value == int(value) else value
+        if getattr(component, "step", None) == 1 or getattr(component, "precision", None) == 0:
+            if value != int(value):
+                raise ValueError(t("link.reason.whole", language))
+            return int(value)
+        return value
     if isinstance(component, (gr.Dropdown, gr.Radio)):
         options = _choices(component)
         for option in options:

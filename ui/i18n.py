@@ -142,6 +142,7 @@ EN = {
     "link.bad_value": "{name}={value} ({reason})",
     "link.reason.boolean": "expected true or false",
     "link.reason.number": "expected a number",
+    "link.reason.whole": "expected a whole number",
     "link.reason.range": "outside {low}…{high}",
     "link.reason.choice": "expected one of {choices}",
     "link.reason.too_long": "too long",
@@ -381,13 +382,13 @@ EN = {
     "ins.tf.tip": "{token}: loss {loss:.3f} nats · p = {p:.4f} · model's top guess: {guess}",
     "ins.tf.gen_tip": "generated token {i}; the text has {truth}",
     "ins.tf.summary": (
-        "Teacher forcing scored {n} positions in <b>1 forward pass</b> ({tf_ms:.1f} ms). Generation made "
-        "{generated} tokens in <b>{passes} forward passes</b> ({gen_ms:.1f} ms); {matches} of the {generated} "
-        "match the text."
+        "Teacher forcing scored {n} position{n_s} in <b>1 forward pass</b> ({tf_ms:.1f} ms). Generation made "
+        "{generated} token{generated_s} in <b>{passes} forward pass{passes_es}</b> ({gen_ms:.1f} ms); tokens that "
+        "match the text: {matches} of {generated}."
     ),
     "ins.tf.fig.title": "The loss at every position, from one forward pass",
     "ins.tf.fig.summary": (
-        "Mean {mean:.3f} nats over {n} positions — the training loss on this text (perplexity {ppl:.1f})."
+        "Mean {mean:.3f} nats over {n} position{s} — the training loss on this text (perplexity {ppl:.1f})."
     ),
     "ins.tf.axis.target": "target token (the one to predict)",
     "ins.tf.axis.loss": "loss = surprisal (nats)",
@@ -575,6 +576,7 @@ ZH = {
     "link.bad_value": "{name}={value}（{reason}）",
     "link.reason.boolean": "应为 true 或 false",
     "link.reason.number": "应为数字",
+    "link.reason.whole": "应为整数",
     "link.reason.range": "超出 {low}…{high}",
     "link.reason.choice": "应为以下之一：{choices}",
     "link.reason.too_long": "太长",

@@ -58,6 +58,7 @@ MAX_PROBE_TOKENS = 64
 MAX_LENS_K = 10
 MAX_DECODING_TOKENS = 48
 MAX_TEACHER_FORCING_TOKENS = 128
+MAX_TF_PROMPT = 32  # teacher forcing: prompt tokens before generation takes over
 TIMING_REPEATS = 3  # a measured time is the best of three runs: the machine is shared
 REPORT_PATH = BUNDLED_MODEL_DIR / "training_report.json"
 PROBE_EXAMPLE = "ROMEO:\nBut soft, what light through yonder window breaks?"
@@ -341,7 +342,9 @@ def make_teacher_forcing_handler(hub: ModelHub):
         ids = _encode(loaded, text, t("ins.tf.text", language), MAX_TEACHER_FORCING_TOKENS, language)
         if len(ids) < 2:
             raise UserInputError(t("ins.tf.err.short", language))
-        prompt_tokens = number(prompt_tokens, t("ins.tf.prompt_tokens", language), 1, len(ids) - 1, integer=True, language=language)
+        # The slider's default (4) may exceed a short text: keep at least one token to predict.
+        prompt_tokens = min(number(prompt_tokens, t("ins.tf.prompt_tokens", language), 1, MAX_TF_PROMPT, integer=True,
+                                   language=language), len(ids) - 1)
         scored = teacher_forcing(loaded.model, ids, repeats=TIMING_REPEATS)
         labels = _texts(tokenizer, ids)
         guesses = _texts(tokenizer, scored.predictions)
@@ -365,7 +368,7 @@ def make_teacher_forcing_handler(hub: ModelHub):
         mean = float(np.mean(losses))
         accuracy = float(np.mean([g == target for g, target in zip(scored.predictions, scored.targets)]))
         bars = surprisal_bars(labels[1:], losses, t("ins.tf.fig.title", language),
-                              t("ins.tf.fig.summary", language).format(mean=mean, ppl=math.exp(mean), n=len(losses)),
+                              t("ins.tf.fig.summary", language).format(mean=mean, ppl=math.exp(mean), n=len(losses), s=plural_s(len(losses))),
                               (t("ins.tf.axis.target", language), t("ins.tf.axis.loss", language)))
         facts = {
             "teacher_forcing": {
@@ -383,6 +386,7 @@ def make_teacher_forcing_handler(hub: ModelHub):
         summary = t("ins.tf.summary", language).format(
             tf_ms=1e3 * scored.seconds, n=len(losses), passes=len(steps), gen_ms=1e3 * generation_seconds,
             matches=sum(matches), generated=len(generated),
+            n_s=plural_s(len(losses)), generated_s=plural_s(len(generated)), passes_es="" if len(steps) == 1 else "es",
         )
         return text_html, generation, f"<p>{summary}</p>", bars, facts
 
@@ -619,7 +623,7 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
     translated(gr.Markdown(t("ins.tf.heading")), value="ins.tf.heading")
     with gr.Row():
         tf_text = translated(gr.Textbox(TEACHER_EXAMPLE, lines=2, label=t("ins.tf.text"), scale=3), label="ins.tf.text")
-        tf_prompt = translated(NumberSlider(1, 32, value=4, step=1, label=t("ins.tf.prompt_tokens")),
+        tf_prompt = translated(NumberSlider(1, MAX_TF_PROMPT, value=4, step=1, label=t("ins.tf.prompt_tokens")),
                                label="ins.tf.prompt_tokens", info="ins.tf.prompt_info")
         tf_button = translated(gr.Button(t("ins.tf.run"), variant="primary", elem_id="ins-tf-run"), value="ins.tf.run")
     tf_summary = gr.HTML()

@@ -63,7 +63,9 @@ def make_padding_handler(hub: ModelHub):
         max_new = number(max_new_tokens, t("pad.max_new", language), 1, 32, integer=True, language=language)
         shown = PaddingStrategy(choice(strategy_shown, t("pad.strategy", language), STRATEGIES, language))
         prompts, notes = _prompts(prompts_text, language, loaded, max_new)
-        row_shown = number(row_shown, t("pad.row", language), 0, len(prompts) - 1, integer=True, language=language)
+        # A row past this batch (a link's row=3 for two prompts, say) shows the last row rather than failing.
+        row_shown = min(number(row_shown, t("pad.row", language), 0, MAX_BATCH - 1, integer=True, language=language),
+                        len(prompts) - 1)
         comparison = compared(loaded.model, tuple(map(tuple, prompts)), max_new, tokenizer.eot_id)
 
         summary = {strategy.value: [{"row": c.row, "matches_alone": c.matches_alone, "same_logits": c.same_logits,
