@@ -22,6 +22,12 @@ TABS = [  # (tab id, button to press, element that must render)
 ]
 
 pytestmark = pytest.mark.browser
+# Figures whose title or summary runs past their right edge (Plotly never wraps; it cuts text off).
+TITLES_CUT_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].flatMap((plot) => {
+  const title = plot.querySelector('.gtitle');
+  if (!title || !plot.offsetParent) return [];
+  return title.getBoundingClientRect().right > plot.getBoundingClientRect().right + 1 ? [title.textContent.slice(0, 60)] : [];
+})"""
 # Figures whose title block (title + wrapped summary) reaches below the top of any text inside the figure.
 TITLE_OVERLAPS_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].flatMap((plot) => {
   const title = plot.querySelector('.gtitle');
@@ -143,12 +149,19 @@ def test_projector_mode_and_copy_link(app_url, browser):
     page.locator("button[role=tab]").nth(4).click()
     page.locator("#link-box").wait_for(state="hidden", timeout=10_000)  # the sampling link does not linger
     page.locator("button[role=tab]").nth(4).click()  # the longest summaries sit over panel titles here
-    for button, figure in (("#ins-kv-run", "#ins-kv-timing"), ("#ins-dec-run", "#ins-dec-bars")):
+    for button, figure in (("#ins-kv-run", "#ins-kv-timing"), ("#ins-dec-run", "#ins-dec-bars"),
+                           ("#ins-about-run", "#ins-about-curves")):
         page.locator(button).click()
         page.wait_for_function(f"document.querySelector('{figure} .js-plotly-plot')?._fullLayout?.font.size === {PROJECTOR_FONT_SIZE}",
                                timeout=60_000)
     page.wait_for_timeout(300)
     assert page.evaluate(TITLE_OVERLAPS_JS) == []
+    assert page.evaluate(TITLES_CUT_JS) == [], "half-width figures keep their summaries at projector size"
+    page.locator("button[role=tab]").nth(1).click()
+    page.wait_for_function(f"document.querySelector('#att-mask .js-plotly-plot')?._fullLayout?.font.size === {PROJECTOR_FONT_SIZE}",
+                           timeout=60_000)
+    page.wait_for_timeout(300)
+    assert page.evaluate(TITLES_CUT_JS) == []
     page.close()
 
 

@@ -58,7 +58,7 @@ def subplots(
         if i < len(titles):
             layout["annotations"].append({"text": titles[i], "x": left + widths[column] / 2, "y": top, "xref": "paper",
                                           "yref": "paper", "xanchor": "center", "yanchor": "bottom",
-                                          "showarrow": False, "font": {"size": 16}})
+                                          "showarrow": False, "font": {"size": 16}, "yshift": 6})
         for trace in cell:
             trace.update(xaxis=f"x{suffix}", yaxis=f"y{suffix}")
             traces.append(trace)
@@ -66,7 +66,7 @@ def subplots(
 
 
 FONT_SIZE = 13  # every figure's base font; projector mode redraws figures larger in the browser
-SUMMARY_COLUMNS = 95  # fits a half-width figure, and a readable line length in a full-width one
+SUMMARY_COLUMNS = 70  # fits a half-width figure even at projector size (17 px for 13), and reads well at full width
 SUMMARY_LINE_PX = 18
 
 
