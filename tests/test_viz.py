@@ -127,3 +127,13 @@ def test_decoding_table_keeps_spaces_and_marks_exactly_the_repeating_tail():
     assert greedy.count('class="ntl-loop"') == 4 and "<span> cat</span><span class=\"ntl-loop\"> sat</span>" in greedy
     assert "<span>↵</span>" not in greedy and '<span class="ntl-loop">↵</span>' in greedy  # newlines as visible marks
     assert "from 3 (period 2)" in greedy and "ntl-loop" not in top_k and "<span> no</span><span> loop</span>" in top_k
+
+
+def test_generated_text_never_calls_a_sampled_token_p_0_and_lists_only_possible_alternatives():
+    from viz.sampling import generated_html, probability_text
+
+    assert [probability_text(p) for p in (0.25, 0.0004, 0.0)] == ["0.250", "4.0e-04", "0"]
+    page = generated_html("Hi", [(" there", 0.0004, [(" you", 0.9), (" there", 0.0004), ("!", 0.0)])], "legend")
+    tip = page.split('title="')[1].split('"')[0]
+    assert tip.startswith("p=4.0e-04 · ") and ": 0.900 | " in tip and tip.endswith(": 4.0e-04")
+    assert tip.count("|") == 1 and "p=0.000" not in page  # "!" (p = 0) is not listed

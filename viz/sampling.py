@@ -91,15 +91,21 @@ def _with_line_breaks(text: str) -> str:
     return html.escape(text.replace("\n", "↵\n").replace("\t", "→\t"))
 
 
+def probability_text(p: float) -> str:
+    """Three decimals, or two significant digits below 0.001 (a sampled token never reads "p=0.000")."""
+    return "0" if p == 0 else f"{p:.3f}" if p >= 0.001 else f"{p:.1e}"
+
+
 def generated_html(prompt: str, tokens: Sequence[tuple[str, float, Sequence[tuple[str, float]]]], legend: str) -> str:
     """A legend, the prompt, then each new token shaded by its probability; hover lists its top alternatives."""
     swatches = "".join(f'<span style="background:{probability_colour(p)}">{p:g}</span>' for p in (0, 0.25, 0.5, 0.75, 1))
     parts = [f'<p class="ntl-legend">{html.escape(legend)} <span class="ntl-gen">{swatches}</span></p>',
              f'<div class="ntl-gen ntl-lines"><span class="ntl-prompt">{_with_line_breaks(prompt)}</span>']
     for text, prob, alternatives in tokens:
-        tip = " | ".join(f"{quoted(alt)}: {p:.3f}" for alt, p in alternatives)
+        # Tokens the knobs removed (p = 0) are not alternatives; a small but real p is not rounded to 0.
+        tip = " | ".join(f"{quoted(alt)}: {probability_text(p)}" for alt, p in alternatives if p > 0)
         parts.append(
-            f'<span style="background:{probability_colour(prob)}" title="p={prob:.3f} · {html.escape(tip)}">'
+            f'<span style="background:{probability_colour(prob)}" title="p={probability_text(prob)} · {html.escape(tip)}">'
             f"{_with_line_breaks(text)}</span>"
         )
     parts.append("</div>")
