@@ -137,3 +137,10 @@ def test_generated_text_never_calls_a_sampled_token_p_0_and_lists_only_possible_
     tip = page.split('title="')[1].split('"')[0]
     assert tip.startswith("p=4.0e-04 · ") and ": 0.900 | " in tip and tip.endswith(": 4.0e-04")
     assert tip.count("|") == 1 and "p=0.000" not in page  # "!" (p = 0) is not listed
+
+
+def test_stage_panels_write_counts_with_thousands_separators_like_the_table():
+    from viz.sampling import stage_bars
+
+    fig = stage_bars({"softmax": (["a", "b"], [0.6, 0.4], 50257)}, "T", "S", "kept")
+    assert fig.layout.annotations[0].text == "softmax · kept 50,257"

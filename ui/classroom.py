@@ -149,7 +149,8 @@ def wire(demo: gr.Blocks, links: DeepLinks, tabs: gr.Tabs, tab_components: dict[
                    gr.update(value=values["model"]) if "model" in values else gr.skip()]
         updates += [gr.update(value=values[name]) if tab == tab_id and name in values else gr.skip()
                     for tab, name, _ in fields]
-        text = t("app.link_notice", values.get("lang", "en")).format(notices="; ".join(notices)) if notices else ""
+        link_language = values.get("lang", "en")
+        text = t("app.link_notice", link_language).format(notices=t("link.separator", link_language).join(notices)) if notices else ""
         # Without a link the first tab's example runs anyway (it is cheap), so the page never opens blank.
         # That tab counts as visited at once: selecting it (a link does) must not run it a second time.
         opened = tab_id or next(iter(tab_components))
