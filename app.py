@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import json
 import logging
 import os
 from pathlib import Path
@@ -94,8 +95,10 @@ def build_demo(hub: ModelHub) -> gr.Blocks:
 
         model_facts = gr.JSON(visible=False)
         translated_components = translated.components
+        # <html lang> follows the page's language: toast titles (CSS) and CJK glyph choice read it.
         language.change(lambda code: translated.updates(code), language, translated_components,
-                        api_name="switch_language", api_visibility="private", queue=False)
+                        api_name="switch_language", api_visibility="private", queue=False,
+                        js="(code) => { document.documentElement.lang = code; return code; }")
         described = [status, model_facts, layer, head, model_choice]
         # A smaller model has fewer layers and heads: the view moves onto the last one that exists
         # (in the browser, so no request carries the out-of-range value to the server's check).
@@ -135,7 +138,20 @@ ENTER_COMMITS_NUMBER_JS = """() => document.addEventListener('keydown', (event) 
   }
   box.blur();
 })"""
-LAUNCH_OPTIONS = {"css": CSS + classroom.PROJECTOR_CSS + EMPTY_FIGURE_CSS, "js": ENTER_COMMITS_NUMBER_JS,
+
+
+def toast_title_css() -> str:
+    """Gradio 6.31 titles every toast with its kind ("Error", "Warning") and ignores the title we
+    pass, so the page's language, kept on ``<html lang>``, swaps that word for ours in CSS."""
+    rules = [".toast-title.error, .toast-title.warning { font-size: 0; }",
+             ".toast-title::before, .toast-title .toast-count { font-size: var(--text-lg); }"]
+    for code in LANGUAGES:
+        for kind, key in (("error", "err.title"), ("warning", "app.warning_title")):
+            rules.append(f'html[lang="{code}"] .toast-title.{kind}::before {{ content: {json.dumps(t(key, code), ensure_ascii=False)}; }}')
+    return "\n".join(rules) + "\n"
+
+
+LAUNCH_OPTIONS = {"css": CSS + classroom.PROJECTOR_CSS + EMPTY_FIGURE_CSS + toast_title_css(), "js": ENTER_COMMITS_NUMBER_JS,
                   "ssr_mode": False, "share": False, "footer_links": ["api"], "show_error": True,
                   "state_session_capacity": SESSIONS_KEPT}
 # A full queue answers "Queue is full" at once; two model calls run at a time on a 2-core box.

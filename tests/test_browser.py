@@ -309,3 +309,18 @@ def test_a_smaller_model_moves_the_view_onto_its_last_layer_and_head(app_url, br
                            timeout=30_000)
     assert page.locator(".toast-body").count() == 0, page.locator(".toast-body").all_inner_texts()
     page.close()
+
+
+@pytest.mark.parametrize(("locale", "title"), [("en-US", "Please check the input"), ("zh-CN", "请检查输入")])
+def test_error_toasts_are_titled_in_the_pages_language(app_url, browser, locale, title):
+    """Gradio titles a toast "Error" whatever title the server sends; the page's CSS puts ours there."""
+    page = new_page(browser, locale)
+    page.goto(f"{app_url}?tab=sampling")
+    page.wait_for_selector("#smp-stages .js-plotly-plot", timeout=60_000)
+    page.locator("#smp-prompt textarea").fill("  ")
+    page.locator("#smp-run").click()
+    toast_title = page.locator(".toast-title.error").first
+    toast_title.wait_for(timeout=30_000)
+    assert toast_title.evaluate("(e) => getComputedStyle(e, '::before').content") == f'"{title}"'
+    assert toast_title.evaluate("(e) => getComputedStyle(e).fontSize") == "0px", "Gradio's own word is hidden"
+    page.close()

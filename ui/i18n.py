@@ -496,13 +496,13 @@ ZH = {
     "tok.h.vocab": "词表大小",
     "att.intro": (
         "每一层有多个**注意力头**。每个头为每个词元（*查询*，一行）在它能读到的词元（*键*，各列）上给出一个概率分布。"
-        "**掩码**决定哪些格子允许读取：GPT 用的是**因果掩码**（不能偷看后面的词）。输入两个长度不同的提示时，批次需要填充，"
+        "**掩码**决定哪些格子允许读取：GPT 用的是**因果掩码**（不能偷看后面的词）。输入两个长度不同的提示词时，批次需要填充，"
         "**填充掩码**会挡住填充列（橙色虚线框）。在因果掩码下，左侧填充的行什么都读不到（它能看到的键全是填充），我们规定它“不关注任何位置”（全为 0）。"
         "换一种掩码，看看一个按因果方式训练的模型突然看到“未来”时会怎样。"
     ),
-    "att.prompt_a": "提示 A",
-    "att.prompt_b": "提示 B（可选）",
-    "att.prompt_b_info": "有两个提示时，批次会被填充到较长的那个长度。",
+    "att.prompt_a": "提示词 A",
+    "att.prompt_b": "提示词 B（可选）",
+    "att.prompt_b_info": "有两个提示词时，批次会被填充到较长的那个长度。",
     "att.side": "填充方向",
     "att.mask": "掩码",
     "att.prefix": "前缀长度（prefix-LM）",
@@ -510,7 +510,7 @@ ZH = {
     "att.window": "窗口大小（滑动窗口）",
     "att.layer": "层",
     "att.head": "注意力头",
-    "att.row": "显示哪个提示",
+    "att.row": "显示哪个提示词",
     "att.extend": "先多生成几个词元",
     "att.run": "运行模型",
     "att.facts": "图背后的数字",
@@ -542,7 +542,7 @@ ZH = {
     "pad.name.left-no-position-ids": "left-no-position-ids：左填充，但位置编号把填充也算进去",
     "pad.name.right-naive": "right-naive：右填充，不加处理",
     "pad.name.right-naive-pad-mask": "right-naive-pad-mask：右填充 + 填充掩码",
-    "pad.name.right-masked": "right-masked：右填充，LLaMA 式提示掩码",
+    "pad.name.right-masked": "right-masked：右填充，LLaMA 式提示词掩码",
     "mask.causal": "因果",
     "mask.padding": "填充",
     "mask.causal_padding": "因果 + 填充",
@@ -550,21 +550,21 @@ ZH = {
     "mask.prefix_lm": "前缀 LM",
     "mask.sliding_window": "滑动窗口",
     "pad.intro": (
-        "要一次为多个提示生成文本，必须把它们填充到同一长度。GPT 从**最后一列**读出下一个词元。"
-        "如果在**右侧**填充，短提示的最后一列是填充符，模型就会接着填充符往下写。"
+        "要一次为多个提示词生成文本，必须把它们填充到同一长度。GPT 从**最后一列**读出下一个词元。"
+        "如果在**右侧**填充，短提示词的最后一列是填充符，模型就会接着填充符往下写。"
         "如果在**左侧**填充（配合填充掩码，并让位置编号跳过填充），每一行生成的词元都和单独运行时一样；"
         "Hugging Face 对仅解码器模型就是这样做的。Meta 的 LLaMA 参考代码（`generation.py`）在右侧填充，却从不读取填充符："
-        "它从最短的提示开始，并用 `input_text_mask` 保留每行自己的提示词元。"
-        "下表把每种策略和“每个提示单独运行”逐个词元、逐个 logit 地对比。"
+        "它从最短的提示词开始，并用 `input_text_mask` 保留每行提示词自己的词元。"
+        "下表把每种策略和“每个提示词单独运行”逐个词元、逐个 logit 地对比。"
     ),
-    "pad.prompts": "提示（每行一个，2–4 个）",
+    "pad.prompts": "提示词（每行一个，2–4 个）",
     "pad.prompts_info": "长度不同，效果才明显。",
     "pad.strategy": "图中展示的策略",
     "pad.row": "分布图展示哪一行",
     "pad.max_new": "新生成的词元数",
     "pad.run": "比较各种策略",
     "pad.facts": "表格背后的数字",
-    "pad.err.count": "请输入 2 到 {max} 个提示，每行一个（现在是 {n} 个）。",
+    "pad.err.count": "请输入 2 到 {max} 个提示词，每行一个（现在是 {n} 个）。",
     "err.not_number": "{name}必须是数字，收到的是 {value}",
     "err.unexpected": "出了点问题（{kind}）。请换一个输入再试。",
     "err.title": "请检查输入",
@@ -592,14 +592,14 @@ ZH = {
     "att.err.too_many_tokens": "{label}有 {n} 个词元；为了热力图清晰，请少于 {limit} 个",
     "pad.grid.tokens": "词元（蓝色 = 被关注）",
     "pad.grid.mask": "注意力掩码",
-    "pad.grid.mask_llama": "input_text_mask（提示所在格）",
+    "pad.grid.mask_llama": "input_text_mask（提示词所在格）",
     "pad.grid.positions": "位置编号",
     "pad.fig.layout": "第一次前向计算看到的输入 —— {strategy}",
     "pad.explain.left": "左侧填充并加掩码；位置只数真实词元，所以每行都与单独运行一致。",
     "pad.explain.left-no-position-ids": "填充被掩盖了，但位置编号把填充也算进去：有填充的行位置整体错位，结果逐渐跑偏。",
     "pad.explain.right-naive": "右侧填充，并像普通文字一样被关注；短的行从填充符读出下一个词元。",
     "pad.explain.right-naive-pad-mask": "填充被掩盖、位置也正确，但第一个词元仍然是从填充列读出的。",
-    "pad.explain.right-masked": "LLaMA 的做法：从最短提示开始，凡是 input_text_mask 标记为提示的位置就保留提示词元；从不读取填充符。",
+    "pad.explain.right-masked": "LLaMA 的做法：从最短提示词开始，凡是 input_text_mask 标记为提示词的位置就保留提示词自己的词元；从不读取填充符。",
     "pad.alone": "单独运行",
     "pad.fig.first": "第 {row} 行：第一步的下一词元分布 vs 单独运行",
     "pad.fig.first_summary": "第一步的最大 |Δlogit| = {delta:.3g}",
@@ -609,8 +609,8 @@ ZH = {
     "pad.h.alone": "与单独运行相同？",
     "pad.h.dlogit": "最大 |Δlogit|",
     "pad.first_diverge": "第一个与单独运行不同的词元",
-    "pad.note.blank": "跳过了 {n} 个空行：每个提示至少需要一个词元。",
-    "pad.note.truncated": "提示 {rows} 只保留了最后 {room} 个词元，使提示加新词元不超过上下文长度。",
+    "pad.note.blank": "跳过了 {n} 个空行：每个提示词至少需要一个词元。",
+    "pad.note.truncated": "提示词 {rows} 只保留了最后 {room} 个词元，使提示词加新词元不超过上下文长度。",
     "pad.match": "相同（仅差浮点舍入）",
     "pad.match_exact": "逐位完全相同",
     "pad.grid.first_pass": " ← 第一次前向到此为止；之后的列逐步送入",
@@ -621,7 +621,7 @@ ZH = {
         "**重复惩罚 → 温度 → top-k → top-p → min-p → 重新归一化**。温度为 0 就是贪心解码（总选概率最高的词元）。"
         "下面每个小图展示同一批词元在每一步之后的概率；统计表告诉你还剩多少个候选、选择有多不确定。"
     ),
-    "smp.prompt": "提示",
+    "smp.prompt": "提示词",
     "smp.penalty": "重复惩罚",
     "smp.temperature": "温度",
     "smp.temperature_info": "0 = 贪心",
@@ -717,7 +717,7 @@ ZH = {
         "模型这么小的时候，每一步有相当一部分是与长度无关的固定开销（输出层要给词表中的每个词元打分），"
         "所以实测耗时拉开得比较慢。“累计计算的列数”则准确地显示出差别：有缓存时每步一列，没有缓存时每步整段序列。"
     ),
-    "ins.kv.prompt": "提示",
+    "ins.kv.prompt": "提示词",
     "ins.kv.new_tokens": "新生成的词元数",
     "ins.kv.run": "开始逐步生成",
     "ins.kv.step": "第几步",
@@ -749,13 +749,13 @@ ZH = {
         "（它的注意力仍要读缓存中的每一列）；没有缓存时每步都把所有列重算一遍，总量按平方增长。"
     ),
     "ins.dec.heading": (
-        "### 解码策略并排比较\n同一个提示，五种策略，每种都分别关闭和打开重复惩罚。**贪心解码**每次都取概率最高的"
+        "### 解码策略并排比较\n同一个提示词，五种策略，每种都分别关闭和打开重复惩罚。**贪心解码**每次都取概率最高的"
         "词元，很容易陷入自我重复的循环——也就是常说的“复读机”问题。**束搜索**同时保留几条候选续写，最后返回它保留下来的"
         "候选中概率最高的一条——这只是搜索，不是保证：束很窄时，别的策略可能得到概率更高的序列；**top-k / top-p / min-p** 在截断后的分布里抽样；**重复惩罚**会压低所有已"
         "经出现过的词元。每种方式生成的词元数相同，所以它们在模型下的对数概率可以直接比较：越高表示越“像模型会说的话”，"
         "但不一定越好。"
     ),
-    "ins.dec.prompt": "提示",
+    "ins.dec.prompt": "提示词",
     "ins.dec.new_tokens": "新生成的词元数",
     "ins.dec.beam_width": "束宽",
     "ins.dec.penalty_info": "用于“开”的那一组",
@@ -785,7 +785,7 @@ ZH = {
     ),
     "ins.dec.summary_no_loop": (
         "贪心解码在这里没有一直重复同一个循环到结尾，但它的 3-gram 中有 {repeated:.0%} 是重复的；"
-        "可以多生成一些，或换个提示试试。"
+        "可以多生成一些，或换个提示词试试。"
     ),
     "ins.dec.summary_best": " 概率最高的输出：{strategy}，重复惩罚 {penalty}（{logprob:.1f} nats）。",
     "ins.tf.heading": (
