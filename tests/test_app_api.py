@@ -203,3 +203,19 @@ def test_padding_lab_redraws_a_repeated_batch_without_running_the_model(monkeypa
     assert left_bars.layout.title.text != naive_bars.layout.title.text
     handler("bundled", prompts, 6, "left", 2, "en")
     assert len(calls) > runs, "another length is another run"
+
+
+def test_sections_redraw_after_the_open_tab_and_send_one_frame():
+    """On a language switch the browser runs a trigger's events in turn: the open tab's figures
+    come first, and a section's redraw (generation included) is one update, not an animation."""
+    import app
+
+    dependencies = app.demo.config["dependencies"]
+    by_name = {d["api_name"]: d for d in dependencies if d.get("api_name")}
+    open_tab = by_name["redraw_in_language"]
+    sections = [section for link in app.demo.deep_links.tabs.values() for section in link.sections]
+    assert {s.name for s in sections} >= {"generate_in_language", "decoding_in_language", "teacher_forcing_in_language"}
+    for section in sections:
+        dependency = by_name[section.name]
+        assert dependency["trigger_after"] == open_tab["id"], section.name
+        assert not dependency["types"]["generator"], f"{section.name} streams on a language switch"

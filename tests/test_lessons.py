@@ -91,3 +91,39 @@ def test_chinese_page_names_strategies_genres_and_the_stopping_reason_in_chinese
     assert {trace.name for trace in channels.data} == {"喜剧", "悲剧", "历史剧", "诗"}
     _, table, _, _ = make_padding_handler(hub)("bundled", "ROMEO:\nJULIET:", 3, "left", 1, "zh")
     assert "right-masked：右填充" in table
+
+
+def test_a_language_redraw_changes_the_words_but_neither_recomputes_nor_remeasures(hub, monkeypatch):
+    """Decoding is deterministic, so its outputs are reused; teacher forcing's times are measured
+    again only when the button asks, never because the page switched language."""
+    import functools
+
+    import ui.tab_inside as tab_inside
+
+    calls = {"decode": 0, "measure": 0}
+    compare, measure = tab_inside.compare_strategies, tab_inside._score_and_generate
+
+    def counted(name, function):
+        def call(*args, **kwargs):
+            calls[name] += 1
+            return function(*args, **kwargs)
+        return call
+
+    monkeypatch.setattr(tab_inside, "compare_strategies", counted("decode", compare))
+    monkeypatch.setattr(tab_inside, "_score_and_generate", counted("measure", measure))
+    decoding = tab_inside.make_decoding_handler(hub)
+    english_table, _, english_facts = decoding("bundled", ROMEO, 8, 2, 40, 0.9, 0.1, 1.3, 0, "en")
+    chinese_table, _, chinese_facts = decoding("bundled", ROMEO, 8, 2, 40, 0.9, 0.1, 1.3, 0, "zh")
+    assert calls["decode"] == 1 and chinese_facts == english_facts and chinese_table != english_table
+    decoding("bundled", ROMEO, 9, 2, 40, 0.9, 0.1, 1.3, 0, "zh")
+    assert calls["decode"] == 2, "other inputs are computed"
+
+    teacher = tab_inside.make_teacher_forcing_handler(hub)
+    redraw = functools.partial(teacher, remeasure=False)
+    *_, english_summary, _, first = teacher("bundled", ROMEO, 3, "en")
+    *_, chinese_summary, _, redrawn = redraw("bundled", ROMEO, 3, "zh")
+    assert calls["measure"] == 1 and redrawn == first and chinese_summary != english_summary
+    *_, second = teacher("bundled", ROMEO, 3, "en")
+    assert calls["measure"] == 2, "the button measures afresh"
+    *_, again = redraw("bundled", ROMEO, 3, "zh")
+    assert calls["measure"] == 2 and again == second, "a redraw shows the latest run"

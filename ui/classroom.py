@@ -194,9 +194,14 @@ def wire(demo: gr.Blocks, links: DeepLinks, tabs: gr.Tabs, tab_components: dict[
     # A person's language switch redraws the open tab in the new language (the link handler with the
     # current inputs); every other tab forgets that it was shown, so it redraws on its next visit.
     # ``input``, not ``change``: the language detected on load must not race a link's own run.
-    language.input(lambda tab_id: [tab_id], current_tab, examples_run, queue=False,
-                    api_name="forget_drawn_tabs", api_visibility="private").then(
+    # Sections drawn by their own button (samples, the KV cache, ...) redraw after that, so the
+    # figures a person is looking at change first: the browser sends a trigger's events one by one.
+    redrawn = language.input(lambda tab_id: [tab_id], current_tab, examples_run, queue=False,
+                             api_name="forget_drawn_tabs", api_visibility="private").then(
         run_link, [current_tab, *run_inputs], run_outputs, api_name="redraw_in_language", api_visibility="private")
+    for link in links.tabs.values():
+        for section in link.sections:
+            redrawn.then(section.redraw, section.inputs, section.outputs, api_name=section.name, api_visibility="private")
 
     demo.load(open_link, None, [tabs, model_choice, *field_components, bar.notice, current_tab, pending, examples_run],
               api_name="open_link", api_visibility="private").then(

@@ -20,6 +20,16 @@ MAX_LINK_TEXT = 4_000
 
 
 @dataclass
+class SectionRedraw:
+    """How a section drawn by its own button redraws in another language (``redraw_on_language_switch``)."""
+
+    redraw: Callable
+    inputs: list
+    outputs: list
+    name: str
+
+
+@dataclass
 class TabLink:
     """What one tab exposes to links: named inputs, and the event a link runs."""
 
@@ -30,6 +40,8 @@ class TabLink:
     outputs: list = field(default_factory=list)
     # Upper bounds that depend on the model the link opens (a layer index), by field name.
     model_limits: dict[str, Callable[[str], int]] = field(default_factory=dict)
+    # Sections besides the linked event, redrawn after it when the page switches language.
+    sections: list[SectionRedraw] = field(default_factory=list)
 
 
 def _choices(component) -> list[str]:

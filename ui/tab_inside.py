@@ -3,6 +3,7 @@ decoding strategies side by side, teacher forcing vs generation, and the bundled
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import math
@@ -41,6 +42,7 @@ from .common import (
     MAX_PROMPT_CHARACTERS,
     NumberBox,
     NumberSlider,
+    RecentResults,
     Translated,
     UserInputError,
     friendly,
@@ -52,7 +54,7 @@ from .common import (
 )
 from .i18n import TEXT, plural_s
 from .deeplinks import TabLink
-from .hub import ModelHub
+from .hub import LoadedModel, ModelHub
 
 MAX_PROBE_TOKENS = 64
 MAX_LENS_K = 10
@@ -271,6 +273,8 @@ def make_cache_handlers(hub: ModelHub):
 
 
 def make_decoding_handler(hub: ModelHub):
+    outputs_for = RecentResults()  # every strategy is deterministic (samplers are seeded): reuse is exact
+
     @friendly
     def decoding(model_name, prompt, new_tokens, beam_width, top_k, top_p, min_p, penalty, seed, language):
         """Every strategy on one prompt, penalty off then on: outputs, loops, sequence log-probabilities."""
@@ -287,7 +291,8 @@ def make_decoding_handler(hub: ModelHub):
         )
         ids = loaded.tokenizer.encode(text_input(prompt, t("ins.dec.prompt", language), MAX_PROMPT_CHARACTERS, language=language))
         (ids,), _ = fit_to_context([ids], new_tokens, loaded.context)
-        outputs = compare_strategies(loaded.model, ids, new_tokens, settings)
+        outputs = outputs_for.get((loaded.key, tuple(ids), new_tokens, settings),
+                                  lambda: compare_strategies(loaded.model, ids, new_tokens, settings))
 
         names = {s: t(f"ins.dec.strategy.{s.value}", language).format(width=settings.beam_width, k=settings.top_k,
                                                                         p=settings.top_p, min_p=settings.min_p)
@@ -332,10 +337,27 @@ def make_decoding_handler(hub: ModelHub):
     return decoding
 
 
+def _score_and_generate(loaded: LoadedModel, ids: list[int], prompt_tokens: int) -> tuple:
+    """Teacher forcing on the whole text, then generation from its first ``prompt_tokens``: both
+    timed as the best of TIMING_REPEATS runs, so the two times compare fairly."""
+    scored = teacher_forcing(loaded.model, ids, repeats=TIMING_REPEATS)
+    generation_seconds = math.inf
+    for _ in range(TIMING_REPEATS):
+        start = time.perf_counter()
+        steps = list(stream_generate(loaded.model, [ids[:prompt_tokens]], len(ids) - prompt_tokens))
+        generation_seconds = min(generation_seconds, time.perf_counter() - start)
+    return scored, steps, generation_seconds
+
+
 def make_teacher_forcing_handler(hub: ModelHub):
+    measured = RecentResults()
+
     @friendly
-    def teacher_vs_generation(model_name, text, prompt_tokens, language):
-        """One pass scores every position of the text; generation needs one pass per new token."""
+    def teacher_vs_generation(model_name, text, prompt_tokens, language, *, remeasure: bool = True):
+        """One pass scores every position of the text; generation needs one pass per new token.
+
+        The button measures afresh; a language redraw (``remeasure=False``) shows the same run.
+        """
         language = normalise_language(language)
         loaded = hub.get(model_name)
         tokenizer = loaded.tokenizer
@@ -345,7 +367,8 @@ def make_teacher_forcing_handler(hub: ModelHub):
         # The slider's default (4) may exceed a short text: keep at least one token to predict.
         prompt_tokens = min(number(prompt_tokens, t("ins.tf.prompt_tokens", language), 1, MAX_TF_PROMPT, integer=True,
                                    language=language), len(ids) - 1)
-        scored = teacher_forcing(loaded.model, ids, repeats=TIMING_REPEATS)
+        scored, steps, generation_seconds = measured.get(
+            (loaded.key, tuple(ids), prompt_tokens), lambda: _score_and_generate(loaded, ids, prompt_tokens), reuse=not remeasure)
         labels = _texts(tokenizer, ids)
         guesses = _texts(tokenizer, scored.predictions)
         losses = scored.losses.tolist()
@@ -355,12 +378,6 @@ def make_teacher_forcing_handler(hub: ModelHub):
         ]
         text_html = surprisal_html(labels[0], labels[1:], losses, tips, t("ins.tf.legend", language))
 
-        # Timed as teacher forcing is, best of TIMING_REPEATS runs, so the two times compare fairly.
-        generation_seconds = math.inf
-        for _ in range(TIMING_REPEATS):
-            start = time.perf_counter()
-            steps = list(stream_generate(loaded.model, [ids[:prompt_tokens]], len(ids) - prompt_tokens))
-            generation_seconds = min(generation_seconds, time.perf_counter() - start)
         generated = [step.tokens[0] for step in steps]
         matches = [token == ids[prompt_tokens + i] for i, token in enumerate(generated)]
         generated_texts = _texts(tokenizer, generated)
@@ -675,7 +692,8 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
     about_handler = make_about_handler(hub)
     about_button.click(about_handler, [language], about_outputs, api_name="about_model")
     # The probe redraws with the tab (the link handler); these sections redraw only if they were drawn.
-    redraw_on_language_switch(language, kv_record, kv_cache_step, [kv_record, kv_step, language], shown, "kv_cache_in_language")
-    redraw_on_language_switch(language, dec_facts, dec_handler, dec_inputs, dec_outputs, "decoding_in_language")
-    redraw_on_language_switch(language, tf_facts, tf_handler, tf_inputs, tf_outputs, "teacher_forcing_in_language")
-    redraw_on_language_switch(language, about_text, about_handler, [language], about_outputs, "about_model_in_language")
+    redraw_on_language_switch(link, kv_record, kv_cache_step, [kv_record, kv_step, language], shown, "kv_cache_in_language")
+    redraw_on_language_switch(link, dec_facts, dec_handler, dec_inputs, dec_outputs, "decoding_in_language")
+    redraw_on_language_switch(link, tf_facts, functools.partial(tf_handler, remeasure=False), tf_inputs, tf_outputs,
+                              "teacher_forcing_in_language")
+    redraw_on_language_switch(link, about_text, about_handler, [language], about_outputs, "about_model_in_language")

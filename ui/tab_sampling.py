@@ -188,7 +188,7 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
     link.handler, link.inputs, link.outputs = distribution, knobs + [language], outputs
     draw_button.click(draw, knobs + [draws, seed, language], [histogram, draw_facts], api_name="draw_samples")
     generate_button.click(generate_text, knobs + [max_new, seed, language], [generated], api_name="generate")
-    redraw_on_language_switch(language, draw_facts, draw, knobs + [draws, seed, language], [histogram, draw_facts],
+    redraw_on_language_switch(link, draw_facts, draw, knobs + [draws, seed, language], [histogram, draw_facts],
                               "draw_samples_in_language")
-    redraw_on_language_switch(language, generated, generate_text, knobs + [max_new, seed, language], [generated],
+    redraw_on_language_switch(link, generated, generate_text, knobs + [max_new, seed, language], [generated],
                               "generate_in_language")
