@@ -151,7 +151,7 @@ def toast_title_css() -> str:
     return "\n".join(rules) + "\n"
 
 
-LAUNCH_OPTIONS = {"css": CSS + classroom.PROJECTOR_CSS + EMPTY_FIGURE_CSS + toast_title_css(), "js": ENTER_COMMITS_NUMBER_JS,
+LAUNCH_OPTIONS = {"css": CSS + classroom.PROJECTOR_CSS + classroom.NOTICE_CSS + EMPTY_FIGURE_CSS + toast_title_css(), "js": ENTER_COMMITS_NUMBER_JS,
                   "ssr_mode": False, "share": False, "footer_links": ["api"], "show_error": True,
                   "state_session_capacity": SESSIONS_KEPT}
 # A full queue answers "Queue is full" at once; two model calls run at a time on a 2-core box.

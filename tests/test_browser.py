@@ -97,6 +97,8 @@ def test_deep_link_opens_the_tab_with_its_inputs_and_figure(app_url, browser):
     assert "bogus" in page.locator("#link-notice").inner_text()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "deep-link-padding-zh.png"), full_page=True)
+    page.locator("#language label", has_text="English").click()  # written in the link's language, it goes
+    page.locator("#link-notice").wait_for(state="hidden", timeout=10_000)
     page.close()
 
 

@@ -55,6 +55,11 @@ ABSOLUTE_LINK_JS = (
     "(query) => { if (!query) return query; const url = location.origin + location.pathname + query;"
     " if (navigator.clipboard) { navigator.clipboard.writeText(url).catch(() => {}); } return url; }"
 )
+# The opened link's notice reads as a note, not as part of the lesson text.
+NOTICE_CSS = """
+#link-notice { border-left: 4px solid var(--color-accent); background: var(--background-fill-secondary);
+  padding: 0.4em 0.8em; border-radius: var(--radius-sm); }
+"""
 PROJECTOR_CSS = """
 body.ntl-projector .gradio-container { --text-sm: 16px; --text-md: 20px; --text-lg: 24px; --text-xl: 30px;
   --body-text-color: #000; --block-label-text-color: #000; --body-text-color-subdued: #111;
@@ -185,6 +190,7 @@ def wire(demo: gr.Blocks, links: DeepLinks, tabs: gr.Tabs, tab_components: dict[
         """Open ``tab_id``; the link and the CSV file made for the previous tab are put away."""
         return tab_id, gr.update(visible=False), gr.update(value=None, visible=False)
 
+    # Not the opened link's notice: selecting the link's tab (and the first tab, on load) fires this too.
     for tab_id, tab in tab_components.items():
         tab.select(lambda tab_id=tab_id: select(tab_id), None, [current_tab, bar.link_box, bar.csv_file],
                    api_name=f"select_{tab_id}", api_visibility="private").then(
@@ -194,9 +200,10 @@ def wire(demo: gr.Blocks, links: DeepLinks, tabs: gr.Tabs, tab_components: dict[
     # A person's language switch redraws the open tab in the new language (the link handler with the
     # current inputs); every other tab forgets that it was shown, so it redraws on its next visit.
     # ``input``, not ``change``: the language detected on load must not race a link's own run.
+    # The opened link's notice, written in the link's language, is put away.
     # Sections drawn by their own button (samples, the KV cache, ...) redraw after that, so the
     # figures a person is looking at change first: the browser sends a trigger's events one by one.
-    redrawn = language.input(lambda tab_id: [tab_id], current_tab, examples_run, queue=False,
+    redrawn = language.input(lambda tab_id: ([tab_id], gr.update(visible=False)), current_tab, [examples_run, bar.notice], queue=False,
                              api_name="forget_drawn_tabs", api_visibility="private").then(
         run_link, [current_tab, *run_inputs], run_outputs, api_name="redraw_in_language", api_visibility="private")
     for link in links.tabs.values():
