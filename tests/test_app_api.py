@@ -77,6 +77,9 @@ def test_mask_gallery_shows_this_rows_masks_and_its_chosen_panel_is_the_applied_
     assert pads.sum() >= 4, "row B (Hello) is left-padded"
     for panel in panels["data"]:
         assert not _cells(panel)[:, pads].any(), "no kind lets a query read a pad column"
+        assert list(panel["y"]) == list(applied_figure["data"][0]["y"]), "panels name the same tokens as the applied mask"
+    outlined = {shape["xref"] for shape in panels["layout"]["shapes"]}
+    assert outlined == {"x", "x2", "x3", "x4"}, "every panel outlines the pads"
 
 
 def test_a_row_or_prompt_length_past_a_short_input_shows_the_last_one_instead_of_failing(client):

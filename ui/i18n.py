@@ -86,6 +86,11 @@ EN = {
     "att.fig.mask_summary": "Blue cells may be attended ({allowed} of {total}); grey cells are blocked and get weight exactly 0.",
     "att.fig.gallery": "Mask gallery",
     "att.fig.gallery_summary": "This row under each kind of mask, its padding included (rows = queries, columns = keys; blue = allowed).",
+    "att.fig.gallery_summary_pads": (
+        "This row under each kind of mask, its padding included (rows = queries, columns = keys; blue = allowed). "
+        "No query reads a pad (dashed) column. A pad's own row reads the real tokens its rule allows "
+        "(a left pad none, except when bidirectional); its output is never used."
+    ),
     "att.fig.next": "Next-token prediction: causal vs the chosen mask",
     "att.fig.next_summary": "Top prediction with the causal mask: {a}; with the chosen mask: {b}.",
     "att.reference": "causal mask (as trained)",
@@ -524,6 +529,10 @@ ZH = {
     "att.fig.mask_summary": "蓝色格子可以关注（{total} 个中的 {allowed} 个）；灰色格子被挡住，权重严格为 0。",
     "att.fig.gallery": "掩码一览",
     "att.fig.gallery_summary": "这一行在各种掩码下的样子，已包含它的填充（行 = 查询，列 = 键；蓝色 = 允许）。",
+    "att.fig.gallery_summary_pads": (
+        "这一行在各种掩码下的样子，已包含它的填充（行 = 查询，列 = 键；蓝色 = 允许）。任何查询都不读取填充列（虚线框）。"
+        "填充符自己的那一行读取规则允许的真实词元（左填充时一个也没有，双向掩码除外）；它的输出从不被使用。"
+    ),
     "att.fig.next": "下一个词元的预测：因果掩码 vs 所选掩码",
     "att.fig.next_summary": "因果掩码下的首选：{a}；所选掩码下的首选：{b}。",
     "att.reference": "因果掩码（训练时的设置）",

@@ -100,8 +100,9 @@ def make_attention_handler(hub: ModelHub):
         gallery = {_applied_name(kind, bool(pads), language):
                    build_attention_mask(kind, width, width, real, prefix_length=prefix_length, window=window)
                    for kind in MASK_KINDS}
-        gallery_fig = mask_gallery({k: v[0, 0].cpu().numpy() for k, v in gallery.items()},
-                                   t("att.fig.gallery", language), t("att.fig.gallery_summary", language))
+        gallery_fig = mask_gallery({k: v[0, 0].cpu().numpy() for k, v in gallery.items()}, labels,
+                                   t("att.fig.gallery", language),
+                                   t("att.fig.gallery_summary" + ("_pads" if pads else ""), language), pads)
         chosen = _top(tokenizer, out.logits[row, last_real])
         reference = _top(tokenizer, causal.logits[row, last_real])
         predictions = prediction_bars(

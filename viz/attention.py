@@ -86,17 +86,28 @@ def mask_heatmap(mask: np.ndarray, labels: Sequence[str], title: str, summary: s
     return finish(fig, title, summary, height=max(380, 26 * len(names) + 160))
 
 
-def mask_gallery(masks: Mapping[str, np.ndarray], title: str, summary: str) -> go.Figure:
-    """Every mask kind side by side on the same positions."""
+def mask_gallery(masks: Mapping[str, np.ndarray], labels: Sequence[str], title: str, summary: str,
+                 pads: Sequence[int] = ()) -> go.Figure:
+    """Every mask kind side by side on the same positions, pads outlined as in the applied mask.
+
+    The first panel names the query rows; every panel names both tokens on hover.
+    """
     names = list(masks)
+    tokens = unique_labels(list(labels))
     columns = len(names) if len(names) <= 4 else 3
     rows = math.ceil(len(names) / columns)
     fig = subplots(
-        [[go.Heatmap(z=masks[name].astype(int), colorscale=MASK_SCALE, zmin=0, zmax=1, showscale=False, xgap=1, ygap=1,
-                     hovertemplate=f"{name}<br>query %{{y}} key %{{x}}: %{{z}}<extra></extra>")] for name in names],
+        [[go.Heatmap(z=masks[name].astype(int), x=tokens, y=tokens, colorscale=MASK_SCALE, zmin=0, zmax=1, showscale=False,
+                     xgap=1, ygap=1, hovertemplate=f"{name}<br>query %{{y}}<br>key %{{x}}<br>allowed %{{z}}<extra></extra>")]
+         for name in names],
         columns, names, horizontal_spacing=0.05, vertical_spacing=0.12,
-        x_axis={"showticklabels": False}, y_axis={"autorange": "reversed", "showticklabels": False},
+        x_axis={"showticklabels": False, "type": "category"},
+        y_axis={"autorange": "reversed", "showticklabels": False, "type": "category"},
     )
+    fig.update_layout(yaxis={"showticklabels": True, "tickfont": {"size": 10}})
+    for i in range(len(names)):
+        suffix = "" if i == 0 else str(i + 1)
+        _mark_pads(fig, pads, pads, len(tokens), len(tokens), xref=f"x{suffix}", yref=f"y{suffix}")
     return finish(fig, title, summary, height=250 * rows + 100)
 
 
