@@ -159,6 +159,8 @@ def test_projector_mode_and_copy_link(app_url, browser):
     page.wait_for_timeout(300)
     assert page.evaluate(TITLE_OVERLAPS_JS) == []
     assert page.evaluate(TITLES_CUT_JS) == [], "half-width figures keep their summaries at projector size"
+    cell_text = page.evaluate("document.querySelector('#ins-lens .js-plotly-plot').data[0].textfont.size")
+    assert cell_text >= 13, f"the tokens written in the logit lens's cells grow too ({cell_text} px)"
     page.locator("button[role=tab]").nth(1).click()
     page.wait_for_function(f"document.querySelector('#att-mask .js-plotly-plot')?._fullLayout?.font.size === {PROJECTOR_FONT_SIZE}",
                            timeout=60_000)

@@ -40,6 +40,10 @@ PROJECTOR_JS = f"""(on) => {{
         if (size) update[`${{key}}.tickfont.size`] = Math.round(size * scale);
       }});
       window.Plotly.relayout(plot, update);
+      const texts = plot.data.map((trace, i) => [i, trace.textfont && trace.textfont.size]).filter(([, size]) => size);
+      if (texts.length) {{  // and the numbers or tokens written in heatmap cells
+        window.Plotly.restyle(plot, {{'textfont.size': texts.map(([, size]) => Math.round(size * scale))}}, texts.map(([i]) => i));
+      }}
     }}
   }});
   resize();
