@@ -124,6 +124,13 @@ SESSIONS_KEPT = 256
 # A figure not drawn yet (a section whose button was not pressed) is a slim bar, not a 400-px empty
 # box; its spinner still shows there while it computes.
 EMPTY_FIGURE_CSS = ".block:has(> [aria-label='Empty value']) .empty.large { height: 3rem; min-height: 3rem; }\n"
+# A failed run keeps the last good drawing in view: Gradio's error state would cover it with an
+# opaque box; here it shrinks to its "Error" badge in the corner (the toast says what went wrong).
+KEEP_DRAWING_ON_ERROR_CSS = (
+    "[data-testid=status-tracker].wrap:has(> .error) { background: transparent; inset: 0 0 auto auto; width: auto;"
+    " height: auto; min-height: 0; padding: var(--size-1) !important; flex-direction: row; }\n"
+    "[data-testid=status-tracker].wrap:has(> .error) .clear-status { position: static; }\n"
+)
 # A number typed into a slider's box counts when the box loses focus (Gradio's "release"): Enter does
 # that too, so typing 0.7 and pressing Enter redraws like dragging the slider does. A number past the
 # box's range is brought inside first: Gradio would send it as typed and only then show the clamp.
@@ -142,7 +149,11 @@ ENTER_COMMITS_NUMBER_JS = """() => document.addEventListener('keydown', (event) 
 
 def toast_title_css() -> str:
     """Gradio 6.31 titles every toast with its kind ("Error", "Warning") and ignores the title we
-    pass, so the page's language, kept on ``<html lang>``, swaps that word for ours in CSS."""
+    pass, so the page's language, kept on ``<html lang>``, swaps that word for ours in CSS.
+
+    The error title must also fit Gradio's own errors (a full queue, a lost connection), so it
+    says that something did not run, not that the input is wrong; the message says why.
+    """
     rules = [".toast-title.error, .toast-title.warning { font-size: 0; }",
              ".toast-title::before, .toast-title .toast-count { font-size: var(--text-lg); }"]
     for code in LANGUAGES:
@@ -151,7 +162,7 @@ def toast_title_css() -> str:
     return "\n".join(rules) + "\n"
 
 
-LAUNCH_OPTIONS = {"css": CSS + classroom.PROJECTOR_CSS + classroom.NOTICE_CSS + EMPTY_FIGURE_CSS + toast_title_css(), "js": ENTER_COMMITS_NUMBER_JS,
+LAUNCH_OPTIONS = {"css": CSS + classroom.PROJECTOR_CSS + classroom.NOTICE_CSS + EMPTY_FIGURE_CSS + KEEP_DRAWING_ON_ERROR_CSS + toast_title_css(), "js": ENTER_COMMITS_NUMBER_JS,
                   "ssr_mode": False, "share": False, "footer_links": ["api"], "show_error": True,
                   "state_session_capacity": SESSIONS_KEPT}
 # A full queue answers "Queue is full" at once; two model calls run at a time on a 2-core box.

@@ -316,7 +316,7 @@ def test_a_smaller_model_moves_the_view_onto_its_last_layer_and_head(app_url, br
     page.close()
 
 
-@pytest.mark.parametrize(("locale", "title"), [("en-US", "Please check the input"), ("zh-CN", "请检查输入")])
+@pytest.mark.parametrize(("locale", "title"), [("en-US", "Could not run this"), ("zh-CN", "无法运行")])
 def test_error_toasts_are_titled_in_the_pages_language(app_url, browser, locale, title):
     """Gradio titles a toast "Error" whatever title the server sends; the page's CSS puts ours there."""
     page = new_page(browser, locale)
@@ -328,4 +328,9 @@ def test_error_toasts_are_titled_in_the_pages_language(app_url, browser, locale,
     toast_title.wait_for(timeout=30_000)
     assert toast_title.evaluate("(e) => getComputedStyle(e, '::before').content") == f'"{title}"'
     assert toast_title.evaluate("(e) => getComputedStyle(e).fontSize") == "0px", "Gradio's own word is hidden"
+    tracker = page.locator("#smp-stages [data-testid=status-tracker]")
+    page.wait_for_function("document.querySelector('#smp-stages [data-testid=status-tracker] .error') !== null")
+    covered = tracker.bounding_box()
+    assert covered["height"] < 80 and page.locator("#smp-stages .js-plotly-plot").is_visible(), \
+        f"the last good drawing stays in view under a corner badge, not an opaque box ({covered})"
     page.close()

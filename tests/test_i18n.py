@@ -63,7 +63,7 @@ def test_unexpected_failures_speak_the_page_language():
 
     with pytest.raises(gr.Error, match=r"出了点问题（KeyError）") as error:
         broken("x", "zh")
-    assert error.value.title == "请检查输入"
+    assert error.value.title == "无法运行"
     with pytest.raises(gr.Error, match=r"Something went wrong \(KeyError\)"):
         broken("x", language="en")
 

@@ -137,7 +137,7 @@ EN = {
     # Validation messages shared by every tab
     "err.not_number": "{name} must be a number, got {value}",
     "err.unexpected": "Something went wrong ({kind}). Please try other input.",
-    "err.title": "Please check the input",
+    "err.title": "Could not run this",
     "app.warning_title": "Note",
     "err.no_figures": "Run this tab first: there is nothing to export yet.",
     "app.unavailable.download": "it cannot be downloaded from the Hugging Face Hub without a network connection",
@@ -576,7 +576,7 @@ ZH = {
     "pad.err.count": "请输入 2 到 {max} 个提示词，每行一个（现在是 {n} 个）。",
     "err.not_number": "{name}必须是数字，收到的是 {value}",
     "err.unexpected": "出了点问题（{kind}）。请换一个输入再试。",
-    "err.title": "请检查输入",
+    "err.title": "无法运行",
     "app.warning_title": "提示",
     "err.no_figures": "请先运行这一页：现在还没有可以导出的内容。",
     "app.unavailable.download": "没有网络连接，无法从 Hugging Face Hub 下载",
