@@ -222,3 +222,18 @@ def test_sections_redraw_after_the_open_tab_and_send_one_frame():
         dependency = by_name[section.name]
         assert dependency["trigger_after"] == open_tab["id"], section.name
         assert not dependency["types"]["generator"], f"{section.name} streams on a language switch"
+
+
+def test_a_language_switch_keeps_the_open_tabs_drawing_when_its_inputs_no_longer_run():
+    import app
+    import gradio as gr
+
+    redraw = next(fn for fn in app.demo.fns.values() if fn.api_name == "redraw_in_language")
+    values = [getattr(component, "value", None) for component in redraw.inputs]
+    at = {getattr(component, "elem_id", None): i for i, component in enumerate(redraw.inputs)}
+    values[0], values[at["language"]] = "sampling", "zh"
+    drawn = redraw.fn(*values)
+    assert not all(isinstance(v, type(gr.skip())) for v in drawn), "valid inputs redraw"
+    values[at["smp-prompt"]] = "  "
+    kept = redraw.fn(*values)
+    assert all(isinstance(v, type(gr.skip())) for v in kept), "a cleared prompt keeps the drawing, no error"

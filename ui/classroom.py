@@ -182,6 +182,14 @@ def wire(demo: gr.Blocks, links: DeepLinks, tabs: gr.Tabs, tab_components: dict[
         produced = dict(zip(link.outputs, result))
         return [produced.get(c, gr.skip()) for c in run_outputs]
 
+    def redraw_open_tab(tab_id: str, *values):
+        """The open tab in the new language; inputs that no longer run (a prompt just cleared) keep
+        the drawing, as sections do, instead of answering a language switch with an error."""
+        try:
+            return run_link(tab_id, *values)
+        except gr.Error:
+            return [gr.skip()] * len(run_outputs)
+
     # Tabs whose example has run in this page: a tab opened for the first time runs its example
     # (tens of milliseconds on the bundled model), so no tab ever shows empty figure boxes.
 
@@ -209,7 +217,7 @@ def wire(demo: gr.Blocks, links: DeepLinks, tabs: gr.Tabs, tab_components: dict[
     # figures a person is looking at change first: the browser sends a trigger's events one by one.
     redrawn = language.input(lambda tab_id: ([tab_id], gr.update(visible=False)), current_tab, [examples_run, bar.notice], queue=False,
                              api_name="forget_drawn_tabs", api_visibility="private").then(
-        run_link, [current_tab, *run_inputs], run_outputs, api_name="redraw_in_language", api_visibility="private")
+        redraw_open_tab, [current_tab, *run_inputs], run_outputs, api_name="redraw_in_language", api_visibility="private")
     for link in links.tabs.values():
         for section in link.sections:
             redrawn.then(section.redraw, section.inputs, section.outputs, api_name=section.name, api_visibility="private")
