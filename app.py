@@ -87,7 +87,7 @@ def build_demo(hub: ModelHub) -> gr.Blocks:
                 gr.Warning(note, title=t("app.warning_title", language_code))
                 loaded = hub.get("bundled")
             facts = loaded.describe()
-            text = note + t("app.status", language_code).format(**facts)
+            text = ("⚠️ " + note if note else "") + t("app.status", language_code).format(**facts)
             if loaded.random_weights:
                 text += t("app.random_note", language_code)
             return (text, facts, gr.update(maximum=facts["layers"] - 1), gr.update(maximum=facts["heads"] - 1),
@@ -102,7 +102,9 @@ def build_demo(hub: ModelHub) -> gr.Blocks:
         described = [status, model_facts, layer, head, model_choice]
         # A smaller model has fewer layers and heads: the view moves onto the last one that exists
         # (in the browser, so no request carries the out-of-range value to the server's check).
-        model_choice.change(describe_model, [model_choice, language], described, api_name="model_info").then(
+        # ``input``: a person's choice. The page's own changes (a link's model, the fallback to the
+        # bundled one, whose note must stay on screen) are described by the warm-up and the fallback.
+        model_choice.input(describe_model, [model_choice, language], described, api_name="model_info").then(
             None, [layer, head, model_facts], [layer, head],
             js="(layer, head, facts) => [Math.min(layer, facts.layers - 1), Math.min(head, facts.heads - 1)]")
         language.change(describe_model, [model_choice, language], described, api_name="model_info_in_language",
