@@ -127,3 +127,9 @@ def test_a_language_redraw_changes_the_words_but_neither_recomputes_nor_remeasur
     assert calls["measure"] == 2, "the button measures afresh"
     *_, again = redraw("bundled", ROMEO, 3, "zh")
     assert calls["measure"] == 2 and again == second, "a redraw shows the latest run"
+
+
+def test_padding_table_writes_large_differences_plainly_and_rounding_sized_ones_in_e_notation():
+    from ui.tab_padding import _difference
+
+    assert [_difference(v) for v in (0.0, 1.34e-05, 0.0312, 4.07, 11.4)] == ["0", "1.34e-05", "0.0312", "4.07", "11.4"]

@@ -85,9 +85,9 @@ EN = {
     "att.fig.mask": "The mask that was applied — {mask}",
     "att.fig.mask_summary": "Blue cells may be attended ({allowed} of {total}); grey cells are blocked and get weight exactly 0.",
     "att.fig.gallery": "Mask gallery",
-    "att.fig.gallery_summary": "This row under each kind of mask, its padding included (rows = queries, columns = keys; blue = allowed).",
+    "att.fig.gallery_summary": "Prompt {row} under each kind of mask, its padding included (rows = queries, columns = keys; blue = allowed).",
     "att.fig.gallery_summary_pads": (
-        "This row under each kind of mask, its padding included (rows = queries, columns = keys; blue = allowed). "
+        "Prompt {row} under each kind of mask, its padding included (rows = queries, columns = keys; blue = allowed). "
         "No query reads a pad (dashed) column. A pad's own row reads the real tokens its rule allows "
         "(a left pad none, except when bidirectional); its output is never used."
     ),
@@ -159,7 +159,7 @@ EN = {
     "err.not_text": "{name} must be text",
     "err.too_long_text": "{name} is {n} characters long; the limit here is {limit}",
     "err.empty": "{name}: nothing there yet — type some text first",
-    "att.err.too_many_tokens": "{label} has {n} tokens; keep it under {limit} for a readable heatmap",
+    "att.err.too_many_tokens": "{label} has {n} tokens; keep it to at most {limit} for a readable heatmap",
     "pad.grid.tokens": "tokens (blue = attended)",
     "pad.grid.mask": "attention mask",
     "pad.grid.mask_llama": "input_text_mask (prompt cells)",
@@ -185,6 +185,11 @@ EN = {
     "pad.match_exact": "identical, bit for bit",
     "pad.grid.first_pass": " ← first pass ends here; later columns go one step at a time",
     "pad.same_tokens": "same tokens, other logits",
+    "pad.same_tokens_why": (
+        "Same tokens, other logits: the greedy picks agree with the run alone, but the scores behind them "
+        "do not, so this row was computed differently and only its top choices survived. A longer "
+        "continuation or another prompt can make them differ."
+    ),
     "pad.differs_at": "first differs at new token {i}",
     # Sampling lab
     "smp.intro": (
@@ -220,10 +225,10 @@ EN = {
     "smp.fig.stages": "The distribution after each stage",
     "smp.fig.stages_summary": "Same tokens in every panel. Tokens still possible at the end: {kept:,}.",
     "smp.fig.cumulative": "Top-p: where the nucleus ends",
-    "smp.fig.cumulative_summary": "Tokens needed for their probability mass to reach p = {p:g} (the nucleus): {n}.",
+    "smp.fig.cumulative_summary": "Tokens needed for their probability mass to reach p = {p:g} (the nucleus): {n:,}.",
     "smp.fig.sweep": "Temperature sweep",
     "smp.fig.sweep_summary": "Low temperature sharpens the distribution, high temperature flattens it.",
-    "smp.fig.draws": "{n} seeded draws (seed {seed}) against their distribution",
+    "smp.fig.draws": "{n:,} seeded draws (seed {seed}) against their distribution",
     "smp.fig.draws_summary": "Total variation distance between draws and distribution: {tv:.4f}",
     "smp.h.stage": "stage",
     "smp.h.kept": "tokens kept",
@@ -326,7 +331,8 @@ EN = {
     "ins.kv.fig.timing_summary": (
         "{n} step{s}: {cached:.1f} ms in total with the cache, {uncached:.1f} ms without. With the cache a step "
         "computes one new column (whose attention still reads every cached one); without it a step recomputes "
-        "every column, so the total grows quadratically."
+        "every column, so the columns computed grow quadratically. The times show that growth only once it "
+        "outweighs a step's fixed cost (scoring the whole vocabulary): on a model this small, after many steps."
     ),
     "ins.dec.heading": (
         "### Decoding strategies side by side\nOne prompt, five strategies, each with the repetition "
@@ -528,9 +534,9 @@ ZH = {
     "att.fig.mask": "实际使用的掩码 —— {mask}",
     "att.fig.mask_summary": "蓝色格子可以关注（{total} 个中的 {allowed} 个）；灰色格子被挡住，权重严格为 0。",
     "att.fig.gallery": "掩码一览",
-    "att.fig.gallery_summary": "这一行在各种掩码下的样子，已包含它的填充（行 = 查询，列 = 键；蓝色 = 允许）。",
+    "att.fig.gallery_summary": "提示词 {row} 在各种掩码下的样子，已包含它的填充（行 = 查询，列 = 键；蓝色 = 允许）。",
     "att.fig.gallery_summary_pads": (
-        "这一行在各种掩码下的样子，已包含它的填充（行 = 查询，列 = 键；蓝色 = 允许）。任何查询都不读取填充列（虚线框）。"
+        "提示词 {row} 在各种掩码下的样子，已包含它的填充（行 = 查询，列 = 键；蓝色 = 允许）。任何查询都不读取填充列（虚线框）。"
         "填充符自己的那一行读取规则允许的真实词元（左填充时一个也没有，双向掩码除外）；它的输出从不被使用。"
     ),
     "att.fig.next": "下一个词元的预测：因果掩码 vs 所选掩码",
@@ -598,7 +604,7 @@ ZH = {
     "err.not_text": "{name}必须是文本",
     "err.too_long_text": "{name}有 {n} 个字符；这里最多 {limit} 个",
     "err.empty": "{name}：还没有内容，请先输入一些文字",
-    "att.err.too_many_tokens": "{label}有 {n} 个词元；为了热力图清晰，请少于 {limit} 个",
+    "att.err.too_many_tokens": "{label} 有 {n} 个词元；为了热力图清晰，请不要超过 {limit} 个",
     "pad.grid.tokens": "词元（蓝色 = 被关注）",
     "pad.grid.mask": "注意力掩码",
     "pad.grid.mask_llama": "input_text_mask（提示词所在格）",
@@ -624,6 +630,10 @@ ZH = {
     "pad.match_exact": "逐位完全相同",
     "pad.grid.first_pass": " ← 第一次前向到此为止；之后的列逐步送入",
     "pad.same_tokens": "词元相同，logits 不同",
+    "pad.same_tokens_why": (
+        "词元相同，logits 不同：贪心选出的词元与单独运行一致，但背后的分数不同，说明这一行的计算方式不一样，"
+        "只是每步的第一名碰巧没变。生成得更长一些，或换个提示词，就可能出现不同的词元。"
+    ),
     "pad.differs_at": "从第 {i} 个新词元起不同",
     "smp.intro": (
         "模型为词表里的每个词元输出一个分数（logit）。softmax 把它们变成概率，然后各个旋钮按固定顺序改造这个分布："
@@ -657,10 +667,10 @@ ZH = {
     "smp.fig.stages": "每一步之后的分布",
     "smp.fig.stages_summary": "每个小图是同一批词元。最后仍可能被选中的词元：{kept:,} 个。",
     "smp.fig.cumulative": "Top-p：核在哪里截断",
-    "smp.fig.cumulative_summary": "累计概率达到 p = {p:g} 所需的最少词元数（即“核”）：{n} 个。",
+    "smp.fig.cumulative_summary": "累计概率达到 p = {p:g} 所需的最少词元数（即“核”）：{n:,} 个。",
     "smp.fig.sweep": "温度扫描",
     "smp.fig.sweep_summary": "温度低，分布变尖；温度高，分布变平。",
-    "smp.fig.draws": "{n} 次带种子的抽样（种子 {seed}）与其分布对比",
+    "smp.fig.draws": "{n:,} 次带种子的抽样（种子 {seed}）与其分布对比",
     "smp.fig.draws_summary": "抽样结果与分布之间的总变差距离：{tv:.4f}",
     "smp.h.stage": "步骤",
     "smp.h.kept": "保留的词元数",
@@ -755,7 +765,8 @@ ZH = {
     "ins.kv.fig.timing": "有无 KV 缓存时生成的代价",
     "ins.kv.fig.timing_summary": (
         "共 {n} 步：有缓存总计 {cached:.1f} 毫秒，无缓存 {uncached:.1f} 毫秒。有缓存时每步只算一个新列"
-        "（它的注意力仍要读缓存中的每一列）；没有缓存时每步都把所有列重算一遍，总量按平方增长。"
+        "（它的注意力仍要读缓存中的每一列）；没有缓存时每步都把所有列重算一遍，所以计算的列数按平方增长。"
+        "只有当这部分超过每步的固定开销（给整个词表打分）时，耗时才显出这种增长：在这么小的模型上，要走很多步之后。"
     ),
     "ins.dec.heading": (
         "### 解码策略并排比较\n同一个提示词，五种策略，每种都分别关闭和打开重复惩罚。**贪心解码**每次都取概率最高的"
@@ -796,7 +807,7 @@ ZH = {
         "贪心解码在这里没有一直重复同一个循环到结尾，但它的 3-gram 中有 {repeated:.0%} 是重复的；"
         "可以多生成一些，或换个提示词试试。"
     ),
-    "ins.dec.summary_best": " 概率最高的输出：{strategy}，重复惩罚 {penalty}（{logprob:.1f} nats）。",
+    "ins.dec.summary_best": "概率最高的输出：{strategy}，重复惩罚：{penalty}（{logprob:.1f} nats）。",
     "ins.tf.heading": (
         "### 教师强制 vs 自回归生成\n训练时把真实文本整段喂给模型，让它在每个位置同时预测下一个词元：目标就是把输"
         "入左移一位，**一次前向计算**就得到所有位置的损失（也就是*惊讶度*，−log p）。生成时做不到这一点：每个"

@@ -102,7 +102,7 @@ def make_attention_handler(hub: ModelHub):
                    for kind in MASK_KINDS}
         gallery_fig = mask_gallery({k: v[0, 0].cpu().numpy() for k, v in gallery.items()}, labels,
                                    t("att.fig.gallery", language),
-                                   t("att.fig.gallery_summary" + ("_pads" if pads else ""), language), pads)
+                                   t("att.fig.gallery_summary" + ("_pads" if pads else ""), language).format(row="AB"[row]), pads)
         chosen = _top(tokenizer, out.logits[row, last_real])
         reference = _top(tokenizer, causal.logits[row, last_real])
         predictions = prediction_bars(

@@ -97,7 +97,7 @@ def make_padding_handler(hub: ModelHub):
 
 def _results_table(comparison: StrategyComparison, tokenizer, language: str) -> str:
     header = "".join(f"<th>{t(k, language)}</th>" for k in ("pad.h.strategy", "pad.h.row", "pad.h.continuation", "pad.h.alone", "pad.h.dlogit"))
-    rows = []
+    rows, agree_by_luck = [], False
     for strategy, compared_rows in comparison.rows.items():
         for c in compared_rows:
             pieces = [html.escape(marked(p.text)) for p in tokenizer.pieces(c.tokens)]
@@ -110,11 +110,18 @@ def _results_table(comparison: StrategyComparison, tokenizer, language: str) -> 
                 verdict = f'<span class="ntl-match">✓ {t("pad.match", language)}</span>'
             elif c.matches_alone:
                 verdict = f'<span class="ntl-near">≈ {t("pad.same_tokens", language)}</span>'
+                agree_by_luck = True
             else:
                 verdict = f'✗ {t("pad.differs_at", language).format(i=c.first_divergence + 1)}'
             rows.append(f"<tr><td>{t(f'pad.name.{strategy.value}', language)}</td><td>#{c.row}</td><td>{''.join(pieces)}</td><td>{verdict}</td>"
-                        f"<td>{c.max_abs_dlogit:.2e}</td></tr>")
-    return f'<table class="ntl-table"><thead><tr>{header}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+                        f"<td>{_difference(c.max_abs_dlogit)}</td></tr>")
+    note = f'<p>≈ {t("pad.same_tokens_why", language)}</p>' if agree_by_luck else ""
+    return f'<table class="ntl-table"><thead><tr>{header}</tr></thead><tbody>{"".join(rows)}</tbody></table>{note}'
+
+
+def _difference(value: float) -> str:
+    """A logit difference as a person reads it: 11.4 or 0.0312, and 1.4e-05 only for rounding-sized ones."""
+    return "0" if value == 0 else f"{value:.2e}" if value < 0.01 else f"{value:.3g}"
 
 
 def row_range(prompts_text: str):
