@@ -179,9 +179,10 @@ def test_csv_download_holds_the_open_tabs_numbers(app_url, browser):
     page.wait_for_selector("#csv-file a", timeout=30_000)
     href = page.locator("#csv-file a").first.get_attribute("href")
     url = href if href.startswith("http") else f"{app_url}/{href.lstrip('/')}"
-    rows = urllib.request.urlopen(url).read().decode().splitlines()
+    rows = urllib.request.urlopen(url).read().decode("utf-8-sig").splitlines()
     assert rows[0] == "figure,trace,x,y,value" and len(rows) > 50
     assert any("right-naive" in row for row in rows[1:])
+    assert any("(blue = attended) · text" in row for row in rows[1:]), "the token grid's words, not only its colours"
     page.locator("button[role=tab]").nth(0).click()
     page.locator("#csv-file").wait_for(state="hidden", timeout=10_000)  # the padding file is not offered on Tokens
     page.close()

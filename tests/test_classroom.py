@@ -123,6 +123,24 @@ def test_csv_export_covers_every_figure_on_the_page():
     assert len(figures) >= 15 and {id(f) for f in figures} == exported
 
 
+def test_subplot_traces_are_named_by_their_panel_and_cell_words_are_exported():
+    import csv
+    import io
+
+    import numpy as np
+
+    from viz.common import visible_token
+    from viz.export import figures_to_csv
+    from viz.padding import layout_grids
+
+    tokens = [["To", " be"], ["<pad>", "Hi"]]
+    figure = layout_grids(tokens, np.array([[1, 1], [0, 1]]), np.array([[0, 1], [0, 0]]),
+                          ("tokens", "attention mask", "position ids"), "T", "S")
+    rows = list(csv.reader(io.StringIO(figures_to_csv([figure.to_json()]))))[1:]
+    assert {row[1] for row in rows} == {"tokens", "tokens · text", "attention mask", "position ids"}
+    assert [row[4] for row in rows if row[1] == "tokens · text"] == [visible_token(t) for row in tokens for t in row]
+
+
 def test_json_panels_flatten_into_csv_rows():
     from viz.export import figures_to_csv, json_rows
 
@@ -157,21 +175,23 @@ def test_csv_export_of_the_tokens_tab_holds_every_token_id_and_each_tokens_text_
     _, _, ids, each = tokenize("héllo 你好 🍎", False, True, "en")
     file = _export_csv("tokens", "en", {ids_panel: ids, each_panel: each})
     assert file.value["orig_name"] == "next-token-lab-tokens.csv"  # the name the download gets
-    with open(file.value["path"], encoding="utf-8") as handle:
+    with open(file.value["path"], "rb") as handle:
+        assert handle.read(3) == b"\xef\xbb\xbf", "a byte-order mark, so Excel reads UTF-8"
+    with open(file.value["path"], encoding="utf-8-sig") as handle:
         rows = list(csv.reader(handle))[1:]
-    ids_rows = [r for r in rows if r[0] == f"{t(ids_heading, 'en')} 1"]
+    ids_rows = [r for r in rows if r[0] == t(ids_heading, "en")]  # one panel per heading: no number
     for name, expected in ids.items():
         assert [int(r[4]) for r in ids_rows if r[1] == name] == expected
     # One token per x, its fields as y: the text and bytes of every gpt2 token, in order.
-    each_rows = [r for r in rows if r[0] == f"{t(each_heading, 'en')} 2" and r[1] == "gpt2"]
+    each_rows = [r for r in rows if r[0] == t(each_heading, "en") and r[1] == "gpt2"]
     gpt2 = get_tokenizer("gpt2")
     pieces = gpt2.pieces(ids["gpt2"])
     assert [r[4] for r in each_rows if r[3] == "text"] == [p.text for p in pieces]
     assert [r[4] for r in each_rows if r[3] == "bytes"] == [" ".join(f"{b:02X}" for b in p.bytes) for p in pieces]
     assert b"".join(bytes.fromhex(r[4]) for r in each_rows if r[3] == "bytes").decode() == "héllo 你好 🍎"
     file = _export_csv("tokens", "zh", {ids_panel: ids})
-    with open(file.value["path"], encoding="utf-8") as handle:
-        assert {row[0] for row in list(csv.reader(handle))[1:]} == {f"{t(ids_heading, 'zh')} 1"} != {f"{t(ids_heading, 'en')} 1"}
+    with open(file.value["path"], encoding="utf-8-sig") as handle:
+        assert {row[0] for row in list(csv.reader(handle))[1:]} == {t(ids_heading, "zh")} != {t(ids_heading, "en")}
 
 
 def test_csv_export_before_anything_ran_says_so_in_the_page_language():

@@ -241,12 +241,15 @@ def wire(demo: gr.Blocks, links: DeepLinks, tabs: gr.Tabs, tab_components: dict[
                   if (figure := by_component.get(plot)) is not None]
         language_code = normalise_language(language_code)
         section = {heading: t(heading, language_code) if heading in EN else heading for _, heading in panels.get(tab_id, [])}
-        shown = {f"{section[heading]} {index}".strip(): by_component.get(panel)
+        headings = [heading for _, heading in panels.get(tab_id, [])]
+        # Several panels under one heading (tab 5 has one per section) are told apart by number.
+        shown = {(f"{section[heading]} {index}" if headings.count(heading) > 1 else section[heading]).strip(): by_component.get(panel)
                  for index, (panel, heading) in enumerate(panels.get(tab_id, []), start=1)}
         if tab_id not in tab_components or not chosen and all(value in (None, {}, []) for value in shown.values()):
             raise gr.Error(t("err.no_figures", language_code), title=t("err.title", language_code))
         path = Path(tempfile.mkdtemp(prefix="next-token-lab-")) / f"next-token-lab-{tab_id}.csv"
-        path.write_text(figures_to_csv(chosen, shown), encoding="utf-8", newline="")
+        # With a byte-order mark, Excel reads the file as UTF-8 (a Chinese Windows would guess GBK).
+        path.write_text(figures_to_csv(chosen, shown), encoding="utf-8-sig", newline="")
         return gr.File(value=str(path), visible=True)
 
     bar.csv_button.click(export_csv, [current_tab, language, *all_plots, *all_panels], bar.csv_file,

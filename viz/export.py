@@ -30,11 +30,25 @@ def _title(layout: dict) -> str:
     return re.sub(r"<[^>]+>", " ", text.split("<br>")[0]).strip()
 
 
+def _panel_titles(layout: dict) -> dict[str, str]:
+    """Subplot axis → its panel's title: ``viz.common.subplots`` writes panel ``i``'s title as the
+    ``i``-th annotation, anchored to the paper above the panel."""
+    notes = [note for note in layout.get("annotations", [])
+             if note.get("xref") == "paper" and note.get("yref") == "paper" and note.get("yanchor") == "bottom"]
+    return {("x" if i == 0 else f"x{i + 1}"): re.sub(r"<[^>]+>", " ", note.get("text", "")).strip()
+            for i, note in enumerate(notes)}
+
+
 def figure_rows(figure: dict) -> Iterable[tuple[str, str, str, str, float | str]]:
-    """(figure title, trace name, x, y, value) for every plotted number: heatmap cells, bars, points."""
-    title = _title(figure.get("layout", {}))
+    """(figure title, trace name, x, y, value) for every plotted number: heatmap cells, bars, points.
+
+    An unnamed trace takes its panel's title; the words a heatmap carries per cell (tokens, a layer's
+    top guess) follow its numbers as a trace of its own, ``<name> · text``.
+    """
+    layout = figure.get("layout", {})
+    title, panels = _title(layout), _panel_titles(layout)
     for index, trace in enumerate(figure.get("data", [])):
-        name = str(trace.get("name") or f"{trace.get('type', 'trace')} {index}")
+        name = str(trace.get("name") or panels.get(trace.get("xaxis", "x")) or f"{trace.get('type', 'trace')} {index}")
         if "z" in trace:
             z = _array(trace["z"])
             xs = _array(trace.get("x")) or list(range(len(z[0]) if z else 0))
@@ -42,6 +56,11 @@ def figure_rows(figure: dict) -> Iterable[tuple[str, str, str, str, float | str]
             for y, row in zip(ys, z):
                 for x, value in zip(xs, row):
                     yield title, name, str(x), str(y), value
+            text = trace.get("text")
+            if isinstance(text, list) and text and isinstance(text[0], list) and text[0] and isinstance(text[0][0], str):
+                for y, row in zip(ys, text):
+                    for x, value in zip(xs, row):
+                        yield title, f"{name} · text", str(x), str(y), value
         else:
             xs, ys = _array(trace.get("x")), _array(trace.get("y"))
             values, labels = (xs, ys) if trace.get("orientation") == "h" else (ys, xs)
