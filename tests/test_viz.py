@@ -144,3 +144,26 @@ def test_stage_panels_write_counts_with_thousands_separators_like_the_table():
 
     fig = stage_bars({"softmax": (["a", "b"], [0.6, 0.4], 50257)}, "T", "S", "kept")
     assert fig.layout.annotations[0].text == "softmax · kept 50,257"
+
+
+def test_log_rank_axis_writes_every_tick_in_full():
+    figure = cumulative_curve(np.full(1500, 1 / 1500), 0.9, 1350, "T", "S")
+    axis = figure.layout.xaxis
+    assert axis.type == "log"
+    assert list(axis.tickvals) == [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]
+    assert list(axis.ticktext)[-2:] == ["500", "1,000"], "no bare '2' standing for 20"
+
+
+def test_hover_labels_speak_the_pages_language():
+    from ui.common import hover_words
+    from viz.attention import attention_heatmap, mask_gallery
+    from viz.padding import layout_grids
+
+    words = hover_words("zh")
+    heatmap = attention_heatmap(np.eye(2), ["a", "b"], "T", "S", words=words)
+    gallery = mask_gallery({"causal": np.eye(2, dtype=bool)}, ["a", "b"], "T", "S", words=words)
+    grids = layout_grids([["a"]], np.array([[1]]), np.array([[0]]), ("t", "m", "p"), "T", "S", words=words)
+    templates = [heatmap.data[0].hovertemplate, gallery.data[0].hovertemplate] + [trace.hovertemplate for trace in grids.data]
+    for template in templates:
+        assert "查询" in template or "行" in template, template
+        assert not any(word in template for word in ("query", "row ", "column", "allowed", "weight")), template

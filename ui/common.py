@@ -13,6 +13,7 @@ from typing import Any, Callable, Hashable, Sequence
 import gradio as gr
 
 from model import ModelUnavailableError
+from viz.common import HOVER_WORDS
 
 from .deeplinks import SectionRedraw, TabLink
 from .i18n import TEXT, normalise_language, t
@@ -164,6 +165,11 @@ def redraw_on_language_switch(link: TabLink, drawn: Any, handler: Callable, inpu
             return unchanged
 
     link.sections.append(SectionRedraw(redraw, [drawn, *inputs], outputs, name))
+
+
+def hover_words(language: str) -> dict[str, str]:
+    """The words inside the figures' hover labels, in the page's language."""
+    return {key: t(f"hover.{key}", language) for key in HOVER_WORDS}
 
 
 def _in_both_languages(key: str, component, value: Any, **extra: str) -> str:

@@ -10,7 +10,7 @@ from model import MaskKind, build_attention_mask, generate, pad_batch
 from viz.common import quoted
 from viz.attention import attention_heatmap, heads_grid, mask_gallery, mask_heatmap, prediction_bars
 
-from .common import MAX_NEW_TOKENS, MAX_PROMPT_CHARACTERS, NumberSlider, Translated, UserInputError, choice, friendly, named_choices, on_gpu, normalise_language, number, t, text_input
+from .common import MAX_NEW_TOKENS, MAX_PROMPT_CHARACTERS, NumberSlider, Translated, UserInputError, choice, friendly, hover_words, named_choices, on_gpu, normalise_language, number, t, text_input
 from .deeplinks import TabLink
 from .hub import ModelHub
 
@@ -88,12 +88,14 @@ def make_attention_handler(hub: ModelHub):
         heatmap = attention_heatmap(
             weights[head], labels, t("att.fig.head", language).format(layer=layer, head=head, mask=applied_name),
             t("att.fig.head_summary", language).format(n=len(labels), pads=len(pads)), pads,
-            (t("att.axis.key", language), t("att.axis.query", language)),
+            (t("att.axis.key", language), t("att.axis.query", language)), hover_words(language),
         )
         grid = heads_grid(weights, labels, t("att.fig.heads", language).format(layer=layer),
-                          t("att.fig.heads_summary", language).format(h=config.n_head), t("att.head", language))
+                          t("att.fig.heads_summary", language).format(h=config.n_head), t("att.head", language),
+                          hover_words(language))
         mask_fig = mask_heatmap(applied, labels, t("att.fig.mask", language).format(mask=applied_name),
-                                t("att.fig.mask_summary", language).format(allowed=int(applied.sum()), total=applied.size), pads)
+                                t("att.fig.mask_summary", language).format(allowed=int(applied.sum()), total=applied.size), pads,
+                                hover_words(language))
         width = len(labels)
         real = batch.attention_mask[row : row + 1]
         # Every kind as this row would get it (its padding included): the chosen one is the panel above.
@@ -102,7 +104,8 @@ def make_attention_handler(hub: ModelHub):
                    for kind in MASK_KINDS}
         gallery_fig = mask_gallery({k: v[0, 0].cpu().numpy() for k, v in gallery.items()}, labels,
                                    t("att.fig.gallery", language),
-                                   t("att.fig.gallery_summary" + ("_pads" if pads else ""), language).format(row="AB"[row]), pads)
+                                   t("att.fig.gallery_summary" + ("_pads" if pads else ""), language).format(row="AB"[row]), pads,
+                                   hover_words(language))
         chosen = _top(tokenizer, out.logits[row, last_real])
         reference = _top(tokenizer, causal.logits[row, last_real])
         predictions = prediction_bars(

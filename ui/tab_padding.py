@@ -14,7 +14,7 @@ from viz.common import marked
 from viz.attention import prediction_bars
 from viz.padding import layout_grids
 
-from .common import MAX_BATCH, NumberSlider, MAX_PROMPT_CHARACTERS, Translated, UserInputError, choice, friendly, named_choices, on_gpu, normalise_language, number, t, text_input
+from .common import MAX_BATCH, NumberSlider, MAX_PROMPT_CHARACTERS, Translated, UserInputError, choice, friendly, hover_words, named_choices, on_gpu, normalise_language, number, t, text_input
 from .i18n import plural_s
 from .deeplinks import TabLink
 from .hub import ModelHub
@@ -81,7 +81,7 @@ def make_padding_handler(hub: ModelHub):
             (t("pad.grid.tokens", language), t("pad.grid.mask_llama" if shown is PaddingStrategy.RIGHT_MASKED else "pad.grid.mask", language),
              t("pad.grid.positions", language)),
             t("pad.fig.layout", language).format(strategy=t(f"pad.name.{shown.value}", language)), t(f"pad.explain.{shown.value}", language),
-            first_pass=(layout.first_pass_columns, t("pad.grid.first_pass", language)),
+            first_pass=(layout.first_pass_columns, t("pad.grid.first_pass", language)), words=hover_words(language),
         )
         bar_text = lambda top: ([p.text for p in tokenizer.pieces(top.ids)], top.probs)  # noqa: E731
         bars = prediction_bars(

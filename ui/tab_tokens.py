@@ -42,7 +42,7 @@ def tokenize(text: str, allow_special: bool, show_bytes: bool, language: str) ->
         sections.append(
             f"<h4>{name} · {len(token_ids)} {t('tok.token' if len(token_ids) == 1 else 'tok.tokens', language)}"
             f"{f' · {partial} ' + t('tok.partial_count', language) if partial else ''}</h4>"
-            + (token_chips(pieces[:MAX_CHIPS], show_bytes=bool(show_bytes), partial_label=t("tok.partial", language),
+            + (token_chips(pieces[:MAX_CHIPS], show_bytes=bool(show_bytes), partial_label=t("tok.partial", language), bytes_label=t("hover.bytes", language),
                            special_label=t("tok.special_bytes", language))
                if token_ids else f"<p>{t('tok.empty', language)}</p>")
             + (f'<p class="ntl-note">{t("tok.chips_capped", language).format(shown=MAX_CHIPS, n=len(pieces))}</p>'

@@ -8,10 +8,13 @@ from typing import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from .common import finish, subplots, unique_labels
+from .common import HOVER_WORDS, finish, subplots, unique_labels
 from .palette import HEATMAP_SCALE, MASK_SCALE, SERIES_COLOURS
 
-_HOVER = "query %{y}<br>key %{x}<br>weight %{z:.4f}<extra></extra>"
+
+
+def _hover(words: Mapping[str, str], value: str = "weight", number: str = "%{z:.4f}") -> str:
+    return f"{words['query']} %{{y}}<br>{words['key']} %{{x}}<br>{words[value]} {number}<extra></extra>"
 
 
 DENSE_LABELS = 16  # more tick labels than this stand upright instead of at 45°, so they do not overlap
@@ -44,11 +47,12 @@ def attention_heatmap(
     summary: str,
     pads: Sequence[int] = (),
     axis_titles: tuple[str, str] = ("key (attended to)", "query (attending)"),
+    words: Mapping[str, str] = HOVER_WORDS,
 ) -> go.Figure:
     """One head: rows are queries, columns keys; cell = attention probability."""
     names = unique_labels(list(labels))
     fig = go.Figure(
-        go.Heatmap(z=weights, x=names, y=names, colorscale=HEATMAP_SCALE, zmin=0, zmax=1, hovertemplate=_HOVER,
+        go.Heatmap(z=weights, x=names, y=names, colorscale=HEATMAP_SCALE, zmin=0, zmax=1, hovertemplate=_hover(words),
                    colorbar={"title": "p"})
     )
     fig.update_yaxes(autorange="reversed", title=axis_titles[1], type="category")
@@ -57,7 +61,8 @@ def attention_heatmap(
     return finish(fig, title, summary, height=max(420, 26 * len(names) + 160))
 
 
-def heads_grid(weights: np.ndarray, labels: Sequence[str], title: str, summary: str, head_label: str = "head") -> go.Figure:
+def heads_grid(weights: np.ndarray, labels: Sequence[str], title: str, summary: str, head_label: str = "head",
+               words: Mapping[str, str] = HOVER_WORDS) -> go.Figure:
     """All heads of one layer as small multiples sharing one colour scale."""
     heads = weights.shape[0]
     columns = min(heads, 4)
@@ -65,7 +70,7 @@ def heads_grid(weights: np.ndarray, labels: Sequence[str], title: str, summary: 
     names = unique_labels(list(labels))
     fig = subplots(
         [[go.Heatmap(z=weights[h], x=names, y=names, colorscale=HEATMAP_SCALE, zmin=0, zmax=1,
-                     showscale=h == 0, hovertemplate=f"{head_label} {h}<br>" + _HOVER)] for h in range(heads)],
+                     showscale=h == 0, hovertemplate=f"{head_label} {h}<br>" + _hover(words))] for h in range(heads)],
         columns, [f"{head_label} {h}" for h in range(heads)], horizontal_spacing=0.03, vertical_spacing=0.08,
         x_axis={"showticklabels": False, "type": "category"},
         y_axis={"autorange": "reversed", "showticklabels": False, "type": "category"},
@@ -73,12 +78,13 @@ def heads_grid(weights: np.ndarray, labels: Sequence[str], title: str, summary: 
     return finish(fig, title, summary, height=260 * rows + 100)
 
 
-def mask_heatmap(mask: np.ndarray, labels: Sequence[str], title: str, summary: str, pads: Sequence[int] = ()) -> go.Figure:
+def mask_heatmap(mask: np.ndarray, labels: Sequence[str], title: str, summary: str, pads: Sequence[int] = (),
+                 words: Mapping[str, str] = HOVER_WORDS) -> go.Figure:
     """The boolean mask that was applied: blue = may attend, grey = blocked."""
     names = unique_labels(list(labels))
     fig = go.Figure(
         go.Heatmap(z=mask.astype(int), x=names, y=names, colorscale=MASK_SCALE, zmin=0, zmax=1, showscale=False,
-                   xgap=1, ygap=1, hovertemplate="query %{y}<br>key %{x}<br>allowed %{z}<extra></extra>")
+                   xgap=1, ygap=1, hovertemplate=_hover(words, "allowed", "%{z}"))
     )
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(type="category", tickangle=-90 if len(names) > DENSE_LABELS else -45)
@@ -87,7 +93,7 @@ def mask_heatmap(mask: np.ndarray, labels: Sequence[str], title: str, summary: s
 
 
 def mask_gallery(masks: Mapping[str, np.ndarray], labels: Sequence[str], title: str, summary: str,
-                 pads: Sequence[int] = ()) -> go.Figure:
+                 pads: Sequence[int] = (), words: Mapping[str, str] = HOVER_WORDS) -> go.Figure:
     """Every mask kind side by side on the same positions, pads outlined as in the applied mask.
 
     The first panel names the query rows; every panel names both tokens on hover.
@@ -98,7 +104,7 @@ def mask_gallery(masks: Mapping[str, np.ndarray], labels: Sequence[str], title: 
     rows = math.ceil(len(names) / columns)
     fig = subplots(
         [[go.Heatmap(z=masks[name].astype(int), x=tokens, y=tokens, colorscale=MASK_SCALE, zmin=0, zmax=1, showscale=False,
-                     xgap=1, ygap=1, hovertemplate=f"{name}<br>query %{{y}}<br>key %{{x}}<br>allowed %{{z}}<extra></extra>")]
+                     xgap=1, ygap=1, hovertemplate=f"{name}<br>" + _hover(words, "allowed", "%{z}"))]
          for name in names],
         columns, names, horizontal_spacing=0.05, vertical_spacing=0.12,
         x_axis={"showticklabels": False, "type": "category"},

@@ -13,6 +13,10 @@ from plotly.basedatatypes import BaseTraceType
 
 from .palette import SERIES_COLOURS
 
+# Words inside hover labels and tooltips, in English unless a page in another language passes its own.
+HOVER_WORDS = {"query": "query", "key": "key", "weight": "weight", "allowed": "allowed", "row": "row",
+               "column": "column", "mask": "mask", "position": "position", "rank": "rank", "bytes": "bytes"}
+
 _AXIS = {"gridcolor": "#EBF0F8", "linecolor": "#EBF0F8", "zerolinecolor": "#EBF0F8", "zerolinewidth": 2,
          "ticks": "", "automargin": True, "title": {"standoff": 15}}
 # plotly_white's look for what these figures use. Naming "plotly_white" instead copies and

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 
-from .common import finish, subplots, visible_token
+from .common import HOVER_WORDS, finish, subplots, visible_token
 from .palette import HEATMAP_SCALE, MASK_SCALE
 
 CELL_TEXT_COLUMNS = 40  # wider grids show no text in the cells (hover still has it): a browser draws
@@ -22,6 +22,7 @@ def layout_grids(
     title: str,
     summary: str,
     first_pass: tuple[int, str] | None = None,
+    words: Mapping[str, str] = HOVER_WORDS,
 ) -> go.Figure:
     """Three aligned grids stacked full width (rows = prompts, columns = positions in the padded batch).
 
@@ -32,14 +33,15 @@ def layout_grids(
     text = [[visible_token(t) for t in row] for row in token_text]
     font = {"size": 11 if columns <= 32 else 9}
     in_cells = "%{text}" if columns <= CELL_TEXT_COLUMNS else ""
+    where = f"{words['row']} %{{y}}, {words['column']} %{{x}}"
     cell = {"xgap": 2 if columns <= CELL_TEXT_COLUMNS else 0, "ygap": 2, "showscale": False}
     fig = subplots([
         [go.Heatmap(z=attention_mask, text=text, texttemplate=in_cells, textfont=font, colorscale=MASK_SCALE, zmin=0, zmax=1,
-                    hovertemplate="row %{y}, column %{x}: %{text}<extra></extra>", **cell)],
+                    hovertemplate=f"{where}: %{{text}}<extra></extra>", **cell)],
         [go.Heatmap(z=attention_mask, text=attention_mask, texttemplate=in_cells, textfont=font, colorscale=MASK_SCALE,
-                    zmin=0, zmax=1, hovertemplate="row %{y}, column %{x}: mask %{z}<extra></extra>", **cell)],
+                    zmin=0, zmax=1, hovertemplate=f"{where}: {words['mask']} %{{z}}<extra></extra>", **cell)],
         [go.Heatmap(z=position_ids, text=position_ids, texttemplate=in_cells, textfont=font, colorscale=HEATMAP_SCALE,
-                    hovertemplate="row %{y}, column %{x}: position %{z}<extra></extra>", **cell)],
+                    hovertemplate=f"{where}: {words['position']} %{{z}}<extra></extra>", **cell)],
     ], 1, titles, vertical_spacing=0.3 / 3,
         x_axis={"tickmode": "array", "tickvals": list(range(columns)), "tickfont": font} if in_cells else {},
         y_axis={"autorange": "reversed", "tickmode": "array", "tickvals": list(range(rows)), "ticktext": [f"#{r}" for r in range(rows)]})

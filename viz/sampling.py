@@ -38,14 +38,19 @@ def cumulative_curve(sorted_probs: Sequence[float], top_p: float, nucleus_size: 
     cumulative = np.cumsum(np.asarray(sorted_probs, dtype=float))
     ranks = np.arange(1, len(cumulative) + 1)
     fig = go.Figure(go.Scatter(x=ranks, y=cumulative, mode="lines+markers", line={"color": OKABE_ITO[4]},
-                               hovertemplate="rank %{x}: %{y:.4f}<extra></extra>", name=axis[1]))
+                               hovertemplate=f"{axis[0]} %{{x}}: %{{y:.4f}}<extra></extra>", name=axis[1]))
     log_axis = len(ranks) > 50
-    fig.add_hline(y=top_p, line={"color": OKABE_ITO[5], "dash": "dash"}, annotation_text=f"p = {top_p:g}")
+    # The label sits under the line at the right, where the curve has already passed above it.
+    fig.add_hline(y=top_p, line={"color": OKABE_ITO[5], "dash": "dash"}, annotation_text=f"p = {top_p:g}",
+                  annotation_position="bottom right")
     fig.add_vline(x=nucleus_size, line={"color": OKABE_ITO[2], "dash": "dot"})
     # An annotation on a log axis is placed in log10 units (a shape is not): 301 would mean 10^301.
     fig.add_annotation(x=math.log10(nucleus_size) if log_axis else nucleus_size, y=1, yref="y domain", yanchor="bottom",
                        text=f"{nucleus_size}", showarrow=False, font={"color": OKABE_ITO[2]})
     fig.update_xaxes(title=axis[0], type="log" if log_axis else "linear")
+    if log_axis:  # every tick written out: plotly's own log ticks read "10 2 5 100", and "2" means 20
+        ticks = [m * 10**e for e in range(6) for m in (1, 2, 5) if m * 10**e <= len(ranks)]
+        fig.update_xaxes(tickvals=ticks, ticktext=[f"{v:,}" for v in ticks])
     fig.update_yaxes(title=axis[1], range=[0, 1.02])
     return finish(fig, title, summary, height=360)
 

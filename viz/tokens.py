@@ -26,7 +26,7 @@ def _shown(text: str) -> str:
 
 
 def token_chips(pieces: Sequence[Piece], show_bytes: bool = False, partial_label: str = "partial UTF-8",
-                special_label: str = "special: one id, not bytes of text") -> str:
+                special_label: str = "special: one id, not bytes of text", bytes_label: str = "bytes") -> str:
     """Chips coloured per token; tokens that only together make a character are framed as one group.
 
     A special token's name is not text the model read byte by byte, so it shows ``special_label``
@@ -48,7 +48,7 @@ def token_chips(pieces: Sequence[Piece], show_bytes: bool = False, partial_label
             detail = f'<span class="ntl-bytes">{hex_bytes}</span>' if show_bytes else ""
             parts.append(
                 f'<span class="{classes}" role="listitem" style="background:{colour}" '
-                f'title="id {piece.id} · {hex_bytes if piece.special else "bytes " + hex_bytes}">'
+                f'title="id {piece.id} · {hex_bytes if piece.special else html.escape(bytes_label) + " " + hex_bytes}">'
                 f'<span class="ntl-text">{html.escape(piece.text) if piece.partial else _shown(piece.text)}</span>'
                 f'<span class="ntl-id">{piece.id}</span>{detail}</span>'
             )
