@@ -13,6 +13,9 @@ from plotly.basedatatypes import BaseTraceType
 
 from .palette import SERIES_COLOURS
 
+# Latin fonts before the CJK one: a machine without Noto Sans would otherwise draw English quotes
+# and punctuation from the CJK font, full width ("“↵”" with wide gaps); Chinese falls through to it.
+FONT_FAMILY = "Noto Sans, Arial, Helvetica, Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
 # Words inside hover labels and tooltips, in English unless a page in another language passes its own.
 HOVER_WORDS = {"query": "query", "key": "key", "weight": "weight", "allowed": "allowed", "row": "row",
                "column": "column", "mask": "mask", "position": "position", "rank": "rank", "bytes": "bytes"}
@@ -118,7 +121,7 @@ def finish(fig: go.Figure, title: str, summary: str, height: int = 420) -> go.Fi
                   "y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 24}},
         "height": height + extra,
         "margin": {"l": 60, "r": 20, "t": 100 + extra, "b": 50},  # room for the title, its summary and panel titles
-        "font": {"family": "Noto Sans, Noto Sans CJK SC, Arial, sans-serif", "size": FONT_SIZE},
+        "font": {"family": FONT_FAMILY, "size": FONT_SIZE},
         "template": TEMPLATE,
         "meta": {"summary": summary},
     })
