@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 STAGES = ("model", "repetition_penalty", "temperature", "top_k", "top_p", "min_p")
@@ -172,6 +173,24 @@ def sample(
 def sample_many(probs: torch.Tensor, count: int, generator: torch.Generator) -> torch.Tensor:
     """``count`` independent draws from one distribution ``[V]`` (the Sampling lab's histogram)."""
     return _invert_cdf(probs[None], torch.rand(1, count, generator=generator))[0]
+
+
+def total_variation(counts: torch.Tensor, probs: torch.Tensor) -> float:
+    """Half the L1 distance between drawn frequencies and the distribution drawn from."""
+    return 0.5 * float((counts - probs).abs().sum())
+
+
+def sampling_noise(probs: torch.Tensor, count: int, runs: int = 50, seed: int = 0) -> np.ndarray:
+    """Total variation distances that an exact sampler would show with ``count`` draws, ``runs`` times.
+
+    Finite draws never match the distribution exactly; these distances (NumPy's multinomial, so
+    not our sampler) are the yardstick a measured distance is judged against. Only tokens with
+    probability > 0 can be drawn, so the rest are left out.
+    """
+    support = probs[probs > 0].double().cpu().numpy()
+    support = support / support.sum()
+    counts = np.random.default_rng(seed).multinomial(count, support, size=runs) / count
+    return 0.5 * np.abs(counts - support).sum(axis=1)
 
 
 def entropy(probs: torch.Tensor) -> torch.Tensor:

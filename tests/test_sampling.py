@@ -126,3 +126,13 @@ def test_a_target_on_the_cdf_end_falls_back_to_the_last_possible_token():
     # u = 1 puts the target exactly on the CDF's end, as float rounding can; zero-probability tail ids must not win
     assert _invert_cdf(probs, torch.tensor([[1.0], [1.0]]))[:, 0].tolist() == [2, 1]
     assert _invert_cdf(probs, torch.tensor([[0.0], [0.7]]))[:, 0].tolist() == [0, 1]
+
+
+def test_sampling_noise_is_the_distance_an_exact_sampler_shows_by_chance():
+    from model.sampling import sampling_noise
+
+    # A fair coin: E|X/n − 1/2| ≈ √(1 / (2πn)) (normal approximation), here 0.00399 for n = 10 000.
+    noise = sampling_noise(torch.tensor([0.5, 0.5, 0.0]), 10_000, runs=4000, seed=1)
+    assert abs(noise.mean() - math.sqrt(1 / (2 * math.pi * 10_000))) < 2e-4
+    wider = sampling_noise(torch.tensor([0.5, 0.5]), 100, runs=4000, seed=1)
+    assert wider.mean() > 8 * noise.mean(), "it shrinks like 1/√n: 100× fewer draws, 10× the distance"

@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 
 import gradio as gr
+import numpy as np
 import torch
 
 from model import SamplingConfig, fit_to_context, process_logits, stream_generate
-from model.sampling import STAGES, entropy, sample_many, seen_tokens
+from model.sampling import STAGES, entropy, sample_many, sampling_noise, seen_tokens, total_variation
 from viz.sampling import cumulative_curve, draws_vs_distribution, generated_html, stage_bars, temperature_sweep
 
 from .common import NumberBox, NumberSlider, MAX_NEW_TOKENS, MAX_PROMPT_CHARACTERS, Translated, UserInputError, redraw_on_language_switch, friendly, on_gpu, normalise_language, number, t, text_input
@@ -17,6 +18,7 @@ from .hub import ModelHub
 
 SHOWN = 12
 MAX_DRAWS = 50_000
+NOISE_RUNS = 40  # exact-sampler runs behind the yardstick for the measured distance
 SWEEP = [0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.3, 1.6, 2.0, 3.0]
 
 
@@ -116,12 +118,17 @@ def make_handlers(hub: ModelHub):
         counts = torch.bincount(drawn, minlength=probs.shape[-1]).float() / draws
         shown = tokens_worth_showing(probs[0], counts)
         labels = [p.text for p in loaded.tokenizer.pieces(shown)]
-        tv = 0.5 * float((counts - probs[0]).abs().sum())
+        tv = total_variation(counts, probs[0])
+        noise = sampling_noise(probs[0], draws, NOISE_RUNS, seed)
+        low, high = np.quantile(noise, [0.05, 0.95])
         fig = draws_vs_distribution(labels, probs[0, shown].tolist(), counts[shown].tolist(),
                                     (t("smp.expected", language), t("smp.observed", language)),
                                     t("smp.fig.draws", language).format(n=draws, seed=seed),
-                                    t("smp.fig.draws_summary", language).format(tv=tv))
-        return fig, {"draws": draws, "seed": seed, "total_variation": tv}
+                                    t("smp.fig.draws_summary", language).format(tv=tv, mean=float(noise.mean()), low=low,
+                                                                                high=high, runs=NOISE_RUNS, n=draws))
+        return fig, {"draws": draws, "seed": seed, "total_variation": tv,
+                     "exact_sampler_total_variation": {"runs": NOISE_RUNS, "mean": round(float(noise.mean()), 6),
+                                                       "p05": round(float(low), 6), "p95": round(float(high), 6)}}
 
     @friendly
     @on_gpu
