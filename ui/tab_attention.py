@@ -62,7 +62,8 @@ def make_attention_handler(hub: ModelHub):
         layer = number(layer, t("att.layer", language), 0, config.n_layer - 1, integer=True, language=language)
         head = number(head, t("att.head", language), 0, config.n_head - 1, integer=True, language=language)
         # Row B with no prompt B (say, just cleared) shows row A rather than failing.
-        row = min(number(row, t("att.row", language), 0, 1, integer=True, language=language), len(prompts) - 1)
+        asked_row = number(row, t("att.row", language), 0, 1, integer=True, language=language)
+        row = min(asked_row, len(prompts) - 1)
         extend = number(extend_tokens, t("att.extend", language), 0, min(16, MAX_NEW_TOKENS), integer=True, language=language)
         prefix_length = number(prefix_length, t("att.prefix", language), 0, config.n_positions, integer=True, language=language)
         window = number(window, t("att.window", language), 1, config.n_positions, integer=True, language=language)
@@ -87,7 +88,8 @@ def make_attention_handler(hub: ModelHub):
         applied_name = _applied_name(mask_kind, bool(pads), language)
         heatmap = attention_heatmap(
             weights[head], labels, t("att.fig.head", language).format(layer=layer, head=head, mask=applied_name),
-            t("att.fig.head_summary", language).format(n=len(labels), pads=len(pads)), pads,
+            t("att.fig.head_summary", language).format(n=len(labels), pads=len(pads))
+            + (t("att.row_fallback", language) if asked_row != row else ""), pads,
             (t("att.axis.key", language), t("att.axis.query", language)), hover_words(language),
         )
         grid = heads_grid(weights, labels, t("att.fig.heads", language).format(layer=layer),
