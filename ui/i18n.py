@@ -235,8 +235,8 @@ EN = {
     "smp.fig.draws": "{n:,} seeded draws (seed {seed}) against their distribution",
     "smp.fig.draws_summary": (
         "Total variation distance between draws and distribution: {tv:.4f}. An exact sampler making the same "
-        "{n:,} draws is off too, by {mean:.4f} on average ({low:.4f}–{high:.4f} in 9 of 10 of {runs} simulated runs): "
-        "that much is chance, and it shrinks like 1/√n."
+        "{n:,} draws is off too: {mean:.4f} on average over {runs} simulated runs, 90 % of them between {low:.4f} and {high:.4f}. "
+        "That much is chance, and it shrinks like 1/√n."
     ),
     "smp.h.stage": "stage",
     "smp.h.kept": "tokens kept",
@@ -685,7 +685,7 @@ ZH = {
     "smp.fig.draws": "{n:,} 次带种子的抽样（种子 {seed}）与其分布对比",
     "smp.fig.draws_summary": (
         "抽样结果与分布之间的总变差距离：{tv:.4f}。一个完全精确的抽样器做同样 {n:,} 次抽样也会有偏差："
-        "{runs} 次模拟平均 {mean:.4f}（九成落在 {low:.4f}–{high:.4f}）。这部分差距来自随机性，随 1/√n 缩小。"
+        "{runs} 次模拟平均 {mean:.4f}，其中 90% 落在 {low:.4f}–{high:.4f} 之间。这部分差距来自随机性，随 1/√n 缩小。"
     ),
     "smp.h.stage": "步骤",
     "smp.h.kept": "保留的词元数",
