@@ -79,7 +79,10 @@ EN = {
     "att.axis.key": "key (read from)",
     "att.axis.query": "query (reading)",
     "att.fig.head": "Layer {layer}, head {head} — {mask}",
-    "att.fig.head_summary": "Attention probabilities (positions: {n}, pads among them: {pads}); each non-empty row sums to 1.",
+    "att.fig.head_summary": (
+        "Attention probabilities (positions: {n}, pads among them: {pads}); each non-empty row sums to 1. "
+        "The colours keep a fixed 0–1 scale, so attention spread over many keys looks dark."
+    ),
     "att.row_fallback": " Prompt B is empty, so this is prompt A.",
     "att.fig.heads": "All heads of layer {layer}",
     "att.fig.heads_summary": "{h} heads side by side on one colour scale: different heads learn different patterns.",
@@ -536,7 +539,7 @@ ZH = {
     "att.axis.key": "键（被读取）",
     "att.axis.query": "查询（正在读取）",
     "att.fig.head": "第 {layer} 层，第 {head} 个头 —— {mask}",
-    "att.fig.head_summary": "注意力概率（共 {n} 个位置，其中填充 {pads} 个）；每个非空行之和为 1。",
+    "att.fig.head_summary": "注意力概率（共 {n} 个位置，其中填充 {pads} 个）；每个非空行之和为 1。颜色固定在 0–1 的刻度上，所以分散到很多键上的注意力看起来偏暗。",
     "att.row_fallback": "提示词 B 是空的，这里显示的是提示词 A。",
     "att.fig.heads": "第 {layer} 层的全部注意力头",
     "att.fig.heads_summary": "{h} 个头并排、共用一个色标：不同的头学到不同的模式。",

@@ -168,8 +168,8 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
     stages = gr.Plot(show_label=False, elem_id="smp-stages")
     stats = gr.HTML()
     with gr.Row():
-        curve = gr.Plot(show_label=False)
-        sweep = gr.Plot(show_label=False)
+        curve = gr.Plot(show_label=False, elem_id="smp-curve")
+        sweep = gr.Plot(show_label=False, elem_id="smp-sweep")
     with translated(gr.Accordion(t("smp.facts"), open=False), label="smp.facts"):
         facts = gr.JSON()
     with gr.Row():
