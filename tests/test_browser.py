@@ -141,6 +141,8 @@ def test_projector_mode_and_copy_link(app_url, browser):
     sizes = page.evaluate("""() => ['#smp-prompt label span', 'button[role=tab]', '#smp-run'].map(
         s => parseFloat(getComputedStyle(document.querySelector(s)).fontSize))""")
     assert min(sizes) >= 18, f"control labels, tabs and buttons are readable from the back: {sizes}"
+    assert page.evaluate("getComputedStyle(document.querySelector('#smp-prompt label span')).wordBreak") == "keep-all", \
+        "larger Chinese labels break at their brackets, not inside a word"
     prompt = page.locator("#smp-prompt textarea")
     assert prompt.evaluate("e => e.scrollHeight <= e.clientHeight + 1"), "no line of the prompt is cut off"
     assert page.locator("#link-box").count() == 0 or not page.locator("#link-box").is_visible(), "no empty box before a link"

@@ -72,6 +72,8 @@ body.ntl-projector .gradio-container { --text-sm: 16px; --text-md: 20px; --text-
   --section-header-text-size: 20px; --block-info-text-color: #222; --block-title-text-color: #000;
   --checkbox-label-text-size: 18px; }
 body.ntl-projector button[role=tab] { font-size: 20px; }
+/* Chinese labels break at their brackets, not inside a word ("核采/样") */
+body.ntl-projector label span, body.ntl-projector .ntl-table th { word-break: keep-all; }
 body.ntl-projector textarea { field-sizing: content; height: auto !important; }  /* every line of a prompt stays in view */
 body.ntl-projector .gradio-container, body.ntl-projector .prose { font-size: 20px; color: #000; }
 body.ntl-projector .ntl-chip { font-size: 1.3em; border-width: 2px; }
