@@ -138,9 +138,9 @@ def test_projector_mode_and_copy_link(app_url, browser):
     assert panel_titles and min(panel_titles) > max(tick_labels), "panel titles grow with the rest"
     token_labels = page.evaluate("Math.min(...[...document.querySelectorAll('#smp-stages .ytick text')].map(e => parseFloat(e.style.fontSize)))")
     assert token_labels >= 14, "the bars' token labels (their own size) grow too"
-    sizes = page.evaluate("""() => ['#smp-prompt label span', 'button[role=tab]', '#smp-run'].map(
+    sizes = page.evaluate("""() => ['#smp-prompt label span', 'button[role=tab]', '#smp-run', '.gallery-item'].map(
         s => parseFloat(getComputedStyle(document.querySelector(s)).fontSize))""")
-    assert min(sizes) >= 18, f"control labels, tabs and buttons are readable from the back: {sizes}"
+    assert min(sizes) >= 18, f"control labels, tabs, buttons and examples are readable from the back: {sizes}"
     assert page.evaluate("getComputedStyle(document.querySelector('#smp-prompt label span')).wordBreak") == "keep-all", \
         "larger Chinese labels break at their brackets, not inside a word"
     prompt = page.locator("#smp-prompt textarea")

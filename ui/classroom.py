@@ -77,6 +77,7 @@ body.ntl-projector label span, body.ntl-projector .ntl-table th { word-break: ke
 body.ntl-projector textarea { field-sizing: content; height: auto !important; }  /* every line of a prompt stays in view */
 body.ntl-projector .gradio-container, body.ntl-projector .prose { font-size: 20px; color: #000; }
 body.ntl-projector .ntl-chip { font-size: 1.3em; border-width: 2px; }
+body.ntl-projector .gallery-item { font-size: 18px; }  /* the Examples under a text box */
 body.ntl-projector .ntl-table { font-size: 1.15em; }
 """
 
