@@ -96,7 +96,8 @@ def test_chinese_page_names_strategies_genres_and_the_stopping_reason_in_chinese
 def test_a_language_redraw_changes_the_words_but_neither_recomputes_nor_remeasures(hub, monkeypatch):
     """Decoding is deterministic, so its outputs are reused; teacher forcing's times are measured
     again only when the button asks, never because the page switched language."""
-    import functools
+    import dataclasses
+    import json
 
     import ui.tab_inside as tab_inside
 
@@ -119,14 +120,16 @@ def test_a_language_redraw_changes_the_words_but_neither_recomputes_nor_remeasur
     assert calls["decode"] == 2, "other inputs are computed"
 
     teacher = tab_inside.make_teacher_forcing_handler(hub)
-    redraw = functools.partial(teacher, remeasure=False)
-    *_, english_summary, _, first = teacher("bundled", ROMEO, 3, "en")
-    *_, chinese_summary, _, redrawn = redraw("bundled", ROMEO, 3, "zh")
-    assert calls["measure"] == 1 and redrawn == first and chinese_summary != english_summary
-    *_, second = teacher("bundled", ROMEO, 3, "en")
+    *_, english_summary, _, first, shown = teacher("bundled", ROMEO, 3, "en")
+    *_, chinese_summary, _, redrawn, kept = teacher("bundled", ROMEO, 3, "zh", shown)
+    assert calls["measure"] == 1 and redrawn == first and kept is shown and chinese_summary != english_summary
+    teacher("bundled", ROMEO, 3, "en")  # another visitor presses the button
     assert calls["measure"] == 2, "the button measures afresh"
-    *_, again = redraw("bundled", ROMEO, 3, "zh")
-    assert calls["measure"] == 2 and again == second, "a redraw shows the latest run"
+    *_, again, _ = teacher("bundled", ROMEO, 3, "zh", shown)
+    assert calls["measure"] == 2 and again == first, "another session's run does not replace the one on screen"
+    *_, changed, _ = teacher("bundled", ROMEO, 4, "zh", shown)
+    assert calls["measure"] == 3 and changed["generation"]["prompt_tokens"] == 4, "changed inputs are measured"
+    assert len(json.dumps(dataclasses.asdict(shown))) < 10_000, "a session keeps plain numbers, not tensors"
 
 
 def test_padding_table_writes_large_differences_plainly_and_rounding_sized_ones_in_e_notation():

@@ -107,11 +107,11 @@ def friendly(handler: Callable) -> Callable:
 
 
 class RecentResults:
-    """The last few results of a slow computation, by its inputs.
+    """The last few results of a slow, deterministic computation, by its inputs.
 
-    Redrawing a section in the other language then changes its words without waiting for, or
-    re-measuring, its numbers: the decoding comparison takes ~2.4 s, and timings measured again
-    would differ from the ones on screen for no reason a student could see.
+    Redrawing a section in the other language then changes its words without waiting for its
+    numbers again (the decoding comparison takes ~2.4 s). Only for results that any visitor would
+    get from the same inputs, and small ones: the cache is shared by every session.
     """
 
     def __init__(self, size: int = 32) -> None:

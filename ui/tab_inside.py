@@ -3,13 +3,13 @@ decoding strategies side by side, teacher forcing vs generation, and the bundled
 
 from __future__ import annotations
 
-import functools
 import html
 import json
 import math
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import gradio as gr
 import numpy as np
@@ -337,7 +337,26 @@ def make_decoding_handler(hub: ModelHub):
     return decoding
 
 
-def _score_and_generate(loaded: LoadedModel, ids: list[int], prompt_tokens: int) -> tuple:
+@dataclass(frozen=True)
+class TimedRun:
+    """One teacher-forcing measurement in plain numbers, kept in the person's session.
+
+    A language redraw then shows the run on screen instead of a new one (whose times would differ
+    for no reason a student could see), and nothing server-wide keeps another visitor's run or a
+    vocabulary-sized tensor.
+    """
+
+    inputs: tuple[str, tuple[int, ...], int]  # (model key, text ids, prompt tokens): the run is valid for these
+    losses: list[float]
+    predictions: list[int]
+    targets: list[int]
+    forward_passes: int
+    seconds: float
+    generated: list[int]
+    generation_seconds: float
+
+
+def _score_and_generate(loaded: LoadedModel, ids: list[int], prompt_tokens: int) -> TimedRun:
     """Teacher forcing on the whole text, then generation from its first ``prompt_tokens``: both
     timed as the best of TIMING_REPEATS runs, so the two times compare fairly."""
     scored = teacher_forcing(loaded.model, ids, repeats=TIMING_REPEATS)
@@ -346,17 +365,17 @@ def _score_and_generate(loaded: LoadedModel, ids: list[int], prompt_tokens: int)
         start = time.perf_counter()
         steps = list(stream_generate(loaded.model, [ids[:prompt_tokens]], len(ids) - prompt_tokens))
         generation_seconds = min(generation_seconds, time.perf_counter() - start)
-    return scored, steps, generation_seconds
+    return TimedRun((loaded.key, tuple(ids), prompt_tokens), scored.losses.tolist(), scored.predictions, scored.targets,
+                    scored.forward_passes, scored.seconds, [step.tokens[0] for step in steps], generation_seconds)
 
 
-def make_teacher_forcing_handler(hub: ModelHub):
-    measured = RecentResults()
-
+def make_teacher_forcing_handler(hub: ModelHub) -> Callable[..., tuple]:
     @friendly
-    def teacher_vs_generation(model_name, text, prompt_tokens, language, *, remeasure: bool = True):
+    def teacher_vs_generation(model_name, text, prompt_tokens, language, shown: TimedRun | None = None):
         """One pass scores every position of the text; generation needs one pass per new token.
 
-        The button measures afresh; a language redraw (``remeasure=False``) shows the same run.
+        The button measures afresh. A language redraw passes the run on screen (``shown``) and
+        reuses it while the inputs are still the ones it measured.
         """
         language = normalise_language(language)
         loaded = hub.get(model_name)
@@ -367,18 +386,18 @@ def make_teacher_forcing_handler(hub: ModelHub):
         # The slider's default (4) may exceed a short text: keep at least one token to predict.
         prompt_tokens = min(number(prompt_tokens, t("ins.tf.prompt_tokens", language), 1, MAX_TF_PROMPT, integer=True,
                                    language=language), len(ids) - 1)
-        scored, steps, generation_seconds = measured.get(
-            (loaded.key, tuple(ids), prompt_tokens), lambda: _score_and_generate(loaded, ids, prompt_tokens), reuse=not remeasure)
+        inputs = (loaded.key, tuple(ids), prompt_tokens)
+        run = shown if isinstance(shown, TimedRun) and shown.inputs == inputs else _score_and_generate(loaded, ids, prompt_tokens)
         labels = _texts(tokenizer, ids)
-        guesses = _texts(tokenizer, scored.predictions)
-        losses = scored.losses.tolist()
+        guesses = _texts(tokenizer, run.predictions)
+        losses = run.losses
         tips = [
             t("ins.tf.tip", language).format(token=quoted(labels[i + 1]), loss=loss, p=math.exp(-loss), guess=quoted(guesses[i]))
             for i, loss in enumerate(losses)
         ]
         text_html = surprisal_html(labels[0], labels[1:], losses, tips, t("ins.tf.legend", language))
 
-        generated = [step.tokens[0] for step in steps]
+        generated = run.generated
         matches = [token == ids[prompt_tokens + i] for i, token in enumerate(generated)]
         generated_texts = _texts(tokenizer, generated)
         generated_tips = [t("ins.tf.gen_tip", language).format(i=i + 1, truth=quoted(labels[prompt_tokens + i]))
@@ -386,29 +405,29 @@ def make_teacher_forcing_handler(hub: ModelHub):
         generation = generation_html(tokenizer.decode(ids[:prompt_tokens]), generated_texts, matches, generated_tips)
 
         mean = float(np.mean(losses))
-        accuracy = float(np.mean([g == target for g, target in zip(scored.predictions, scored.targets)]))
+        accuracy = float(np.mean([g == target for g, target in zip(run.predictions, run.targets)]))
         bars = surprisal_bars(labels[1:], losses, t("ins.tf.fig.title", language),
                               t("ins.tf.fig.summary", language).format(mean=mean, ppl=math.exp(mean), n=len(losses), s=plural_s(len(losses))),
                               (t("ins.tf.axis.target", language), t("ins.tf.axis.loss", language)))
         facts = {
             "teacher_forcing": {
-                "forward_passes": scored.forward_passes, "positions_scored": len(losses),
-                f"ms_best_of_{TIMING_REPEATS}": round(1e3 * scored.seconds, 3), "mean_loss_nats": round(mean, 4),
+                "forward_passes": run.forward_passes, "positions_scored": len(losses),
+                f"ms_best_of_{TIMING_REPEATS}": round(1e3 * run.seconds, 3), "mean_loss_nats": round(mean, 4),
                 "perplexity": round(math.exp(mean), 3), "top_guess_accuracy": round(accuracy, 4),
                 "losses": [round(v, 4) for v in losses],
             },
             "generation": {
-                "forward_passes": len(steps), "tokens_generated": len(generated),
-                "ms": round(1e3 * generation_seconds, 3), "prompt_tokens": prompt_tokens,
+                "forward_passes": len(generated), "tokens_generated": len(generated),
+                "ms": round(1e3 * run.generation_seconds, 3), "prompt_tokens": prompt_tokens,
                 "matches_text": sum(matches), "text": tokenizer.decode(generated),
             },
         }
         summary = t("ins.tf.summary", language).format(
-            tf_ms=1e3 * scored.seconds, n=len(losses), passes=len(steps), gen_ms=1e3 * generation_seconds,
+            tf_ms=1e3 * run.seconds, n=len(losses), passes=len(generated), gen_ms=1e3 * run.generation_seconds,
             matches=sum(matches), generated=len(generated),
-            n_s=plural_s(len(losses)), generated_s=plural_s(len(generated)), passes_es="" if len(steps) == 1 else "es",
+            n_s=plural_s(len(losses)), generated_s=plural_s(len(generated)), passes_es="" if len(generated) == 1 else "es",
         )
-        return text_html, generation, f"<p>{summary}</p>", bars, facts
+        return text_html, generation, f"<p>{summary}</p>", bars, facts, run
 
     return teacher_vs_generation
 
@@ -685,7 +704,9 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
     dec_outputs = [dec_table, dec_bars, dec_facts]
     dec_handler = make_decoding_handler(hub)
     dec_button.click(dec_handler, dec_inputs, dec_outputs, api_name="decoding_strategies")
-    tf_inputs, tf_outputs = [model_choice, tf_text, tf_prompt, language], [tf_html, gen_html, tf_summary, tf_bars, tf_facts]
+    tf_run = gr.State()  # the run on screen, so that a language redraw does not measure again
+    tf_inputs = [model_choice, tf_text, tf_prompt, language]
+    tf_outputs = [tf_html, gen_html, tf_summary, tf_bars, tf_facts, tf_run]
     tf_handler = make_teacher_forcing_handler(hub)
     tf_button.click(tf_handler, tf_inputs, tf_outputs, api_name="teacher_forcing")
     about_outputs = [about_text, about_curves, about_channels, about_report]
@@ -694,6 +715,5 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
     # The probe redraws with the tab (the link handler); these sections redraw only if they were drawn.
     redraw_on_language_switch(link, kv_record, kv_cache_step, [kv_record, kv_step, language], shown, "kv_cache_in_language")
     redraw_on_language_switch(link, dec_facts, dec_handler, dec_inputs, dec_outputs, "decoding_in_language")
-    redraw_on_language_switch(link, tf_facts, functools.partial(tf_handler, remeasure=False), tf_inputs, tf_outputs,
-                              "teacher_forcing_in_language")
+    redraw_on_language_switch(link, tf_facts, tf_handler, [*tf_inputs, tf_run], tf_outputs, "teacher_forcing_in_language")
     redraw_on_language_switch(link, about_text, about_handler, [language], about_outputs, "about_model_in_language")
