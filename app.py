@@ -29,10 +29,12 @@ from viz.tokens import CSS  # noqa: E402
 
 log = logging.getLogger("next_token_lab")
 TAB_IDS = ("tokens", "attention", "padding", "sampling", "inside")
-# A link's ?lang= wins; otherwise the browser's language decides.
+# A link's ?lang= wins; otherwise the browser's language decides. <html lang> is set here too:
+# choosing the radio's default value fires no change event, and Gradio sets it to the browser's.
 DETECT_LANGUAGE_JS = (
     "() => { const asked = new URLSearchParams(location.search).get('lang');"
-    " const code = (asked || navigator.language || 'en').toLowerCase(); return code.startsWith('zh') ? 'zh' : 'en'; }"
+    " const code = (asked || navigator.language || 'en').toLowerCase().startsWith('zh') ? 'zh' : 'en';"
+    " document.documentElement.lang = code; return code; }"
 )
 
 
@@ -153,14 +155,17 @@ def toast_title_css() -> str:
     """Gradio 6.31 titles every toast with its kind ("Error", "Warning") and ignores the title we
     pass, so the page's language, kept on ``<html lang>``, swaps that word for ours in CSS.
 
-    The error title must also fit Gradio's own errors (a full queue, a lost connection), so it
-    says that something did not run, not that the input is wrong; the message says why.
+    English is the default, so a ``lang`` the page never set (Gradio's own, from the browser:
+    "fr", "zh-CN") still gets a title. The error title must also fit Gradio's own errors (a full
+    queue, a lost connection), so it says that something did not run; the message says why.
     """
     rules = [".toast-title.error, .toast-title.warning { font-size: 0; }",
              ".toast-title::before, .toast-title .toast-count { font-size: var(--text-lg); }"]
-    for code in LANGUAGES:
+    default, *others = LANGUAGES
+    for code in (default, *others):
+        scope = "" if code == default else f":lang({code}) "
         for kind, key in (("error", "err.title"), ("warning", "app.warning_title")):
-            rules.append(f'html[lang="{code}"] .toast-title.{kind}::before {{ content: {json.dumps(t(key, code), ensure_ascii=False)}; }}')
+            rules.append(f'{scope}.toast-title.{kind}::before {{ content: {json.dumps(t(key, code), ensure_ascii=False)}; }}')
     return "\n".join(rules) + "\n"
 
 

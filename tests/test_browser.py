@@ -320,11 +320,15 @@ def test_a_smaller_model_moves_the_view_onto_its_last_layer_and_head(app_url, br
     page.close()
 
 
-@pytest.mark.parametrize(("locale", "title"), [("en-US", "Could not run this"), ("zh-CN", "无法运行")])
-def test_error_toasts_are_titled_in_the_pages_language(app_url, browser, locale, title):
+@pytest.mark.parametrize(("locale", "asked", "title"), [
+    ("en-US", "", "Could not run this"), ("zh-CN", "", "无法运行"),
+    ("fr-FR", "", "Could not run this"),  # a language the page lacks: English
+    ("zh-CN", "&lang=en", "Could not run this"),  # a link's language wins over the browser's
+])
+def test_error_toasts_are_titled_in_the_pages_language(app_url, browser, locale, asked, title):
     """Gradio titles a toast "Error" whatever title the server sends; the page's CSS puts ours there."""
     page = new_page(browser, locale)
-    page.goto(f"{app_url}?tab=sampling")
+    page.goto(f"{app_url}?tab=sampling{asked}")
     page.wait_for_selector("#smp-stages .js-plotly-plot", timeout=60_000)
     page.locator("#smp-prompt textarea").fill("  ")
     page.locator("#smp-run").click()
@@ -332,6 +336,7 @@ def test_error_toasts_are_titled_in_the_pages_language(app_url, browser, locale,
     toast_title.wait_for(timeout=30_000)
     assert toast_title.evaluate("(e) => getComputedStyle(e, '::before').content") == f'"{title}"'
     assert toast_title.evaluate("(e) => getComputedStyle(e).fontSize") == "0px", "Gradio's own word is hidden"
+    assert page.evaluate("document.documentElement.lang") == ("zh" if title == "无法运行" else "en")
     tracker = page.locator("#smp-stages [data-testid=status-tracker]")
     page.wait_for_function("document.querySelector('#smp-stages [data-testid=status-tracker] .error') !== null")
     covered = tracker.bounding_box()
