@@ -239,7 +239,7 @@ EN = {
     "smp.fig.draws_summary": (
         "Total variation distance between draws and distribution: {tv:.4f}. An exact sampler making the same "
         "{n:,} draws is off too: {mean:.4f} on average over {runs} simulated runs, 90 % of them between {low:.4f} and {high:.4f}. "
-        "That much is chance, and it shrinks like 1/√n."
+        "That much is chance, and more draws make it smaller."
     ),
     "smp.h.stage": "stage",
     "smp.h.kept": "tokens kept",
@@ -688,7 +688,7 @@ ZH = {
     "smp.fig.draws": "{n:,} 次带种子的抽样（种子 {seed}）与其分布对比",
     "smp.fig.draws_summary": (
         "抽样结果与分布之间的总变差距离：{tv:.4f}。一个完全精确的抽样器做同样 {n:,} 次抽样也会有偏差："
-        "{runs} 次模拟平均 {mean:.4f}，其中 90% 落在 {low:.4f}–{high:.4f} 之间。这部分差距来自随机性，随 1/√n 缩小。"
+        "{runs} 次模拟平均 {mean:.4f}，其中 90% 落在 {low:.4f}–{high:.4f} 之间。这部分差距来自随机性，抽样越多就越小。"
     ),
     "smp.h.stage": "步骤",
     "smp.h.kept": "保留的词元数",
