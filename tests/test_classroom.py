@@ -141,6 +141,43 @@ def test_subplot_traces_are_named_by_their_panel_and_cell_words_are_exported():
     assert [row[4] for row in rows if row[1] == "tokens · text"] == [visible_token(t) for row in tokens for t in row]
 
 
+def test_csv_holds_plain_text_where_the_figure_holds_plotly_markup():
+    import csv
+    import io
+
+    from viz.export import figures_to_csv
+
+    figure = {"layout": {"title": {"text": "Rows of &lt;pad&gt; &amp; text<br><sub>summary</sub>"}},
+              "data": [{"type": "heatmap", "name": "a &lt; b", "z": [[0.5, 0.25, 0, 1]], "x": [0, 1, 2, 3], "y": [0],
+                        "text": [["&lt;|endoftext|&gt;", " the", "<pad>", "<b>a</b><br>b"]]}]}
+    rows = list(csv.reader(io.StringIO(figures_to_csv([figure]))))[1:]
+    assert {row[0] for row in rows} == {"Rows of <pad> & text"} and {row[1] for row in rows} == {"a < b", "a < b · text"}
+    # As Plotly draws them: entities decoded, its formatting tags gone, any other "<...>" kept, spaces kept.
+    assert [row[4] for row in rows if row[1].endswith("· text")] == ["<|endoftext|>", " the", "<pad>", "a b"]
+
+
+def test_every_exported_panel_is_named_and_repeated_headings_count_from_one():
+    import csv
+
+    import gradio as gr
+
+    import app
+    from ui.classroom import panels_in
+    from ui.i18n import t
+
+    for tab in (b for b in app.demo.blocks.values() if isinstance(b, gr.Tab)):
+        panels = panels_in(tab)
+        assert all(heading for _, heading in panels), f"{tab.id}: a panel without a heading exports under no name"
+        file = _export_csv(tab.id, "en", {panel: {"n": index} for index, (panel, _) in enumerate(panels)})
+        with open(file.value["path"], encoding="utf-8-sig") as handle:
+            names = [row[0] for row in list(csv.reader(handle))[1:]]
+        headings = [t(heading, "en") for _, heading in panels]
+        expected = [h if headings.count(h) == 1 else f"{h} {headings[:i + 1].count(h)}" for i, h in enumerate(headings)]
+        assert names == expected, tab.id
+    assert "Numbers behind the draws" in [t(h, "en") for tab in app.demo.blocks.values() if isinstance(tab, gr.Tab)
+                                          for _, h in panels_in(tab)]
+
+
 def test_json_panels_flatten_into_csv_rows():
     from viz.export import figures_to_csv, json_rows
 

@@ -7,6 +7,7 @@ and CSV export by registering its inputs, handler and outputs.
 from __future__ import annotations
 
 import tempfile
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -245,9 +246,13 @@ def wire(demo: gr.Blocks, links: DeepLinks, tabs: gr.Tabs, tab_components: dict[
         language_code = normalise_language(language_code)
         section = {heading: t(heading, language_code) if heading in EN else heading for _, heading in panels.get(tab_id, [])}
         headings = [heading for _, heading in panels.get(tab_id, [])]
-        # Several panels under one heading (tab 5 has one per section) are told apart by number.
-        shown = {(f"{section[heading]} {index}" if headings.count(heading) > 1 else section[heading]).strip(): by_component.get(panel)
-                 for index, (panel, heading) in enumerate(panels.get(tab_id, []), start=1)}
+        # Several panels under one heading (tab 5 has one per section) are numbered 1, 2, 3 under it.
+        counted: Counter[str] = Counter()
+        shown = {}
+        for panel, heading in panels.get(tab_id, []):
+            counted[heading] += 1
+            shown[section[heading] if headings.count(heading) == 1 else f"{section[heading]} {counted[heading]}"] = \
+                by_component.get(panel)
         if tab_id not in tab_components or not chosen and all(value in (None, {}, []) for value in shown.values()):
             raise gr.Error(t("err.no_figures", language_code), title=t("err.title", language_code))
         path = Path(tempfile.mkdtemp(prefix="next-token-lab-")) / f"next-token-lab-{tab_id}.csv"

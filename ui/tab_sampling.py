@@ -177,7 +177,8 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
         seed = translated(NumberBox(0, precision=0, label=t("smp.seed")), label="smp.seed")
         draw_button = translated(gr.Button(t("smp.draw")), value="smp.draw")
     histogram = gr.Plot(show_label=False, elem_id="smp-histogram")
-    draw_facts = gr.JSON(visible=False)
+    with translated(gr.Accordion(t("smp.draw_facts"), open=False), label="smp.draw_facts"):
+        draw_facts = gr.JSON()
     with gr.Row():
         max_new = translated(NumberSlider(1, MAX_NEW_TOKENS, value=30, step=1, label=t("smp.max_new")), label="smp.max_new")
         generate_button = translated(gr.Button(t("smp.generate"), elem_id="smp-generate"), value="smp.generate")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import html
 import io
 import json
 import re
@@ -24,10 +25,19 @@ def _array(value: Any) -> list:
     return list(value) if value is not None else []
 
 
+# The tags Plotly draws as formatting; any other "<...>" (a token such as <pad>) it shows as typed.
+PLOTLY_TAGS = re.compile(r"</?(?:br|b|i|em|sup|sub|span|a|s|u)\b[^>]*>", re.IGNORECASE)
+
+
+def _plain(markup: str) -> str:
+    """Plotly's HTML-like text as it reads on screen: its formatting tags gone, ``&lt;`` shown as ``<``."""
+    return html.unescape(PLOTLY_TAGS.sub(lambda tag: " " if tag[0].lower().startswith("<br") else "", markup))
+
+
 def _title(layout: dict) -> str:
     title = layout.get("title", {})
     text = title.get("text", "") if isinstance(title, dict) else str(title)
-    return re.sub(r"<[^>]+>", " ", text.split("<br>")[0]).strip()
+    return _plain(text.split("<br>")[0]).strip()
 
 
 def _panel_titles(layout: dict) -> dict[str, str]:
@@ -35,8 +45,7 @@ def _panel_titles(layout: dict) -> dict[str, str]:
     ``i``-th annotation, anchored to the paper above the panel."""
     notes = [note for note in layout.get("annotations", [])
              if note.get("xref") == "paper" and note.get("yref") == "paper" and note.get("yanchor") == "bottom"]
-    return {("x" if i == 0 else f"x{i + 1}"): re.sub(r"<[^>]+>", " ", note.get("text", "")).strip()
-            for i, note in enumerate(notes)}
+    return {("x" if i == 0 else f"x{i + 1}"): _plain(note.get("text", "")).strip() for i, note in enumerate(notes)}
 
 
 def figure_rows(figure: dict) -> Iterable[tuple[str, str, str, str, float | str]]:
@@ -48,7 +57,7 @@ def figure_rows(figure: dict) -> Iterable[tuple[str, str, str, str, float | str]
     layout = figure.get("layout", {})
     title, panels = _title(layout), _panel_titles(layout)
     for index, trace in enumerate(figure.get("data", [])):
-        name = str(trace.get("name") or panels.get(trace.get("xaxis", "x")) or f"{trace.get('type', 'trace')} {index}")
+        name = _plain(str(trace.get("name") or "")).strip() or str(panels.get(trace.get("xaxis", "x")) or f"{trace.get('type', 'trace')} {index}")
         if "z" in trace:
             z = _array(trace["z"])
             xs = _array(trace.get("x")) or list(range(len(z[0]) if z else 0))
@@ -60,7 +69,7 @@ def figure_rows(figure: dict) -> Iterable[tuple[str, str, str, str, float | str]
             if isinstance(text, list) and text and isinstance(text[0], list) and text[0] and isinstance(text[0][0], str):
                 for y, row in zip(ys, text):
                     for x, value in zip(xs, row):
-                        yield title, f"{name} · text", str(x), str(y), value
+                        yield title, f"{name} · text", str(x), str(y), _plain(value)
         else:
             xs, ys = _array(trace.get("x")), _array(trace.get("y"))
             values, labels = (xs, ys) if trace.get("orientation") == "h" else (ys, xs)
