@@ -167,3 +167,11 @@ def test_hover_labels_speak_the_pages_language():
     for template in templates:
         assert "查询" in template or "行" in template, template
         assert not any(word in template for word in ("query", "row ", "column", "allowed", "weight")), template
+
+
+def test_the_nucleus_curve_hover_names_the_rank_not_the_whole_axis_title():
+    from ui.common import hover_words
+    from viz.sampling import cumulative_curve
+
+    curve = cumulative_curve([0.5, 0.3, 0.2], 0.9, 3, "T", "S", ("按概率排序的词元（名次）", "累计概率"), hover_words("zh"))
+    assert curve.data[0].hovertemplate.startswith("名次 %{x}"), curve.data[0].hovertemplate

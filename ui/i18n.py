@@ -598,7 +598,7 @@ ZH = {
     "err.title": "无法运行",
     "hover.query": "查询", "hover.key": "键", "hover.weight": "权重", "hover.allowed": "允许",
     "hover.row": "行", "hover.column": "列", "hover.mask": "掩码", "hover.position": "位置",
-    "hover.rank": "排名", "hover.bytes": "字节",
+    "hover.rank": "名次", "hover.bytes": "字节",
     "app.warning_title": "提示",
     "err.no_figures": "请先运行这一页：现在还没有可以导出的内容。",
     "app.unavailable.download": "没有网络连接，无法从 Hugging Face Hub 下载",

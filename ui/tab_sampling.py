@@ -12,7 +12,7 @@ from model import SamplingConfig, fit_to_context, process_logits, stream_generat
 from model.sampling import STAGES, entropy, sample_many, sampling_noise, seen_tokens, total_variation
 from viz.sampling import cumulative_curve, draws_vs_distribution, generated_html, stage_bars, temperature_sweep
 
-from .common import NumberBox, NumberSlider, MAX_NEW_TOKENS, MAX_PROMPT_CHARACTERS, Translated, UserInputError, redraw_on_language_switch, friendly, on_gpu, normalise_language, number, t, text_input
+from .common import NumberBox, NumberSlider, MAX_NEW_TOKENS, MAX_PROMPT_CHARACTERS, Translated, UserInputError, redraw_on_language_switch, friendly, hover_words, on_gpu, normalise_language, number, t, text_input
 from .deeplinks import TabLink
 from .hub import ModelHub
 
@@ -85,7 +85,7 @@ def make_handlers(hub: ModelHub):
         curve = cumulative_curve(
             sorted_probs[: min(nonzero, 2000)].tolist(), config.top_p, facts["top_p"]["kept"],
             t("smp.fig.cumulative", language), t("smp.fig.cumulative_summary", language).format(p=config.top_p, n=facts["top_p"]["kept"]),
-            (t("smp.axis.rank", language), t("smp.axis.cumulative", language)),
+            (t("smp.axis.rank", language), t("smp.axis.cumulative", language)), hover_words(language),
         )
         sweep_rows = [process_logits(logits[None], SamplingConfig(temperature=T, repetition_penalty=config.repetition_penalty), seen).probs[0]
                       for T in SWEEP]

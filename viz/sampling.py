@@ -9,7 +9,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from .common import finish, quoted, subplots, unique_labels
+from .common import HOVER_WORDS, finish, quoted, subplots, unique_labels
 from .palette import OKABE_ITO, SERIES_COLOURS, probability_colour
 
 
@@ -33,12 +33,13 @@ def stage_bars(
 
 
 def cumulative_curve(sorted_probs: Sequence[float], top_p: float, nucleus_size: int, title: str, summary: str,
-                     axis: tuple[str, str] = ("rank", "cumulative probability")) -> go.Figure:
+                     axis: tuple[str, str] = ("rank", "cumulative probability"),
+                     words: Mapping[str, str] = HOVER_WORDS) -> go.Figure:
     """Cumulative mass over tokens sorted by probability, with the top-p line and the nucleus edge."""
     cumulative = np.cumsum(np.asarray(sorted_probs, dtype=float))
     ranks = np.arange(1, len(cumulative) + 1)
     fig = go.Figure(go.Scatter(x=ranks, y=cumulative, mode="lines+markers", line={"color": OKABE_ITO[4]},
-                               hovertemplate=f"{axis[0]} %{{x}}: %{{y:.4f}}<extra></extra>", name=axis[1]))
+                               hovertemplate=f"{words['rank']} %{{x}}: %{{y:.4f}}<extra></extra>", name=axis[1]))
     log_axis = len(ranks) > 50
     # The label sits under the line at the right, where the curve has already passed above it.
     fig.add_hline(y=top_p, line={"color": OKABE_ITO[5], "dash": "dash"}, annotation_text=f"p = {top_p:g}",
