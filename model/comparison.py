@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Sequence
 
-import torch
 
 from .generation import GenerationResult, PaddingStrategy, PromptLayout, generate, generate_each_strategy, shared_batches
 from .gpt import GPT
+from .inspect import TopTokens, top_tokens
 
 ALONE = "alone"
 # Largest |Δlogit| put down to arithmetic: fp32 runs of the same row in batches of different shapes
@@ -45,12 +45,6 @@ class RowComparison:
 
 
 @dataclass(frozen=True)
-class TopTokens:
-    ids: list[int]
-    probs: list[float]
-
-
-@dataclass(frozen=True)
 class StrategyComparison:
     alone: list[list[int]]  # each prompt's greedy continuation, generated alone
     rows: dict[PaddingStrategy, list[RowComparison]]
@@ -65,11 +59,6 @@ def first_divergence(tokens: Sequence[int], reference: Sequence[int]) -> int | N
     if different is None and len(tokens) != len(reference):
         return min(len(tokens), len(reference))
     return different
-
-
-def _top(logits: torch.Tensor, top: int) -> TopTokens:
-    probs, ids = torch.softmax(logits.float(), -1).topk(top)
-    return TopTokens(ids.tolist(), probs.tolist())
 
 
 def compare_strategies(
@@ -103,7 +92,7 @@ def compare_strategies(
     batched = {s: result for part in done[:-len(prompts)] for s, result in part.items()}
     batched = {s: batched[s] for s in strategies}
     rows: dict[PaddingStrategy, list[RowComparison]] = {}
-    first_step = {(ALONE, r): _top(result.step_logits[0][0], top) for r, result in enumerate(alone)}
+    first_step = {(ALONE, r): top_tokens(result.step_logits[0][0], top) for r, result in enumerate(alone)}
     first_step_dlogit = {}
     for strategy, result in batched.items():
         rows[strategy] = []
@@ -113,7 +102,7 @@ def compare_strategies(
             same_history = len(tokens) if diverge is None else diverge + 1
             delta = float((logits[:same_history] - reference.step_logits[0][:same_history]).abs().max())
             rows[strategy].append(RowComparison(strategy, r, tokens, diverge, delta))
-            first_step[(strategy.value, r)] = _top(logits[0], top)
+            first_step[(strategy.value, r)] = top_tokens(logits[0], top)
             first_step_dlogit[(strategy.value, r)] = float((logits[0] - reference.step_logits[0][0]).abs().max())
     return StrategyComparison(
         alone=[result.new_tokens[0] for result in alone],

@@ -26,10 +26,16 @@ from .gpt import GPT, GPTOutput
 
 @dataclass(frozen=True)
 class TopTokens:
-    """The ``k`` most likely next tokens at every position: ``ids`` and ``probs`` are ``[T, k]``."""
+    """The ``k`` most likely next tokens, most likely first: ``ids`` and ``probs`` are ``[..., k]``."""
 
     ids: torch.Tensor
     probs: torch.Tensor
+
+
+def top_tokens(logits: torch.Tensor, k: int) -> TopTokens:
+    """The ``k`` most likely next tokens under ``softmax(logits)`` along the last axis."""
+    top = torch.softmax(logits.float(), dim=-1).topk(k, dim=-1)
+    return TopTokens(top.indices, top.values)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import numpy as np
 import torch
 
 from model import MaskKind, build_attention_mask, generate, pad_batch
+from model.inspect import top_tokens
 from viz.common import quoted
 from viz.attention import attention_heatmap, heads_grid, mask_gallery, mask_heatmap, prediction_bars
 
@@ -25,14 +26,13 @@ def _encode(loaded, prompt: str, label: str, language: str) -> list[int]:
     return ids
 
 
-def _labels(tokenizer, ids: list[int], pad_id: int, is_pad: list[bool]) -> list[str]:
+def _labels(tokenizer, ids: list[int], is_pad: list[bool]) -> list[str]:
     return ["⟨pad⟩" if pad else piece.text for piece, pad in zip(tokenizer.pieces(ids), is_pad)]
 
 
 def _top(tokenizer, logits: torch.Tensor) -> tuple[list[str], list[float]]:
-    probs = torch.softmax(logits.float(), -1)
-    values, indices = probs.topk(TOP_PREDICTIONS)
-    return [p.text for p in tokenizer.pieces(indices.tolist())], values.tolist()
+    top = top_tokens(logits, TOP_PREDICTIONS)
+    return [p.text for p in tokenizer.pieces(top.ids.tolist())], top.probs.tolist()
 
 
 def _applied_name(kind: str, padded: bool, language: str) -> str:
@@ -79,7 +79,7 @@ def make_attention_handler(hub: ModelHub):
 
         is_pad = (batch.attention_mask[row] == 0).tolist()
         pads = [i for i, p in enumerate(is_pad) if p]
-        labels = _labels(tokenizer, batch.input_ids[row].tolist(), pad_id, is_pad)
+        labels = _labels(tokenizer, batch.input_ids[row].tolist(), is_pad)
         weights = out.attentions[layer][row].float().cpu().numpy()
         applied = out.mask[min(row, out.mask.shape[0] - 1), 0].cpu().numpy()
         last_real = max(i for i, p in enumerate(is_pad) if not p)

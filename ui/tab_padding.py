@@ -83,7 +83,7 @@ def make_padding_handler(hub: ModelHub):
             t("pad.fig.layout", language).format(strategy=t(f"pad.name.{shown.value}", language)), t(f"pad.explain.{shown.value}", language),
             first_pass=(layout.first_pass_columns, t("pad.grid.first_pass", language)), words=hover_words(language),
         )
-        bar_text = lambda top: ([p.text for p in tokenizer.pieces(top.ids)], top.probs)  # noqa: E731
+        bar_text = lambda top: ([p.text for p in tokenizer.pieces(top.ids.tolist())], top.probs.tolist())  # noqa: E731
         bars = prediction_bars(
             {t("pad.alone", language): bar_text(comparison.first_step[(ALONE, row_shown)]),
              t(f"pad.name.{shown.value}", language): bar_text(comparison.first_step[(shown.value, row_shown)])},
