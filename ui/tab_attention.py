@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 import gradio as gr
 import numpy as np
 import torch
@@ -42,7 +44,7 @@ def _applied_name(kind: str, padded: bool, language: str) -> str:
     return t("mask.causal_padding", language) if kind == "causal" else f"{t(f'mask.{kind}', language)} + {t('mask.padding', language)}"
 
 
-def make_attention_handler(hub: ModelHub):
+def make_attention_handler(hub: ModelHub) -> Callable[..., tuple]:
     @friendly
     @on_gpu
     @torch.no_grad()

@@ -98,7 +98,7 @@ def unseen_note(loaded, ids: list[int], shared: list[bool], language: str) -> st
     return t("ins.unseen", language).format(n=len(unseen), total=len(ids), examples=examples)
 
 
-def make_probe_handler(hub: ModelHub):
+def make_probe_handler(hub: ModelHub) -> Callable[..., tuple]:
     @friendly
     @torch.no_grad()
     def look_inside(model_name, text, k, token_a, token_b, language):
@@ -172,7 +172,7 @@ def make_probe_handler(hub: ModelHub):
     return look_inside
 
 
-def make_cache_handlers(hub: ModelHub):
+def make_cache_handlers(hub: ModelHub) -> tuple[Callable[..., tuple], Callable[..., tuple], Callable[..., int]]:
     @friendly
     def kv_cache_run(model_name, prompt, new_tokens, language):
         """Decode greedily, running every step with and without the cache; keep the steps for the stepper."""
@@ -272,7 +272,7 @@ def make_cache_handlers(hub: ModelHub):
     return kv_cache_run, kv_cache_step, next_step
 
 
-def make_decoding_handler(hub: ModelHub):
+def make_decoding_handler(hub: ModelHub) -> Callable[..., tuple]:
     outputs_for = RecentResults()  # every strategy is deterministic (samplers are seeded): reuse is exact
 
     @friendly
@@ -563,7 +563,7 @@ def report_facts(report: dict, language: str) -> list[tuple[str, str]]:
     return facts
 
 
-def make_about_handler(hub: ModelHub):
+def make_about_handler(hub: ModelHub) -> Callable[[str], tuple]:
     @friendly
     def about(language):
         """The bundled model's facts and, when its training report exists, its curves."""

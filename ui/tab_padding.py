@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import html
+from typing import Callable
 
 import gradio as gr
 import torch
@@ -42,7 +43,7 @@ def _prompts(text: str, language: str, loaded, max_new: int) -> tuple[list[list[
     return prompts, notes
 
 
-def make_padding_handler(hub: ModelHub):
+def make_padding_handler(hub: ModelHub) -> Callable[..., tuple]:
     @functools.lru_cache(maxsize=COMPARISONS_KEPT)
     def compared(model: GPT, prompts: tuple[tuple[int, ...], ...], max_new: int, pad_id: int) -> StrategyComparison:
         """Greedy runs are a function of their inputs: a class clicking the same example runs it once,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Callable, Iterator
 
 import gradio as gr
 import numpy as np
@@ -56,7 +57,7 @@ def _next_token_logits(loaded, prompt: str, language: str) -> tuple[torch.Tensor
     return logits.float().cpu(), ids
 
 
-def make_handlers(hub: ModelHub):
+def make_handlers(hub: ModelHub) -> tuple[Callable[..., tuple], Callable[..., tuple], Callable[..., Iterator]]:
     @friendly
     @on_gpu
     def distribution(model_name, prompt, penalty, temperature, top_k, top_p, min_p, language):
