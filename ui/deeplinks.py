@@ -31,7 +31,8 @@ class SectionRedraw:
 
 @dataclass
 class TabLink:
-    """What one tab exposes to links: named inputs, and the event a link runs."""
+    """What one tab exposes to links and to the language switch: named inputs, the event a link
+    runs (also the tab's redraw in another language), and the sections its buttons draw."""
 
     tab: str
     fields: dict[str, gr.components.Component] = field(default_factory=dict)
@@ -40,7 +41,8 @@ class TabLink:
     outputs: list = field(default_factory=list)
     # Upper bounds that depend on the model the link opens (a layer index), by field name.
     model_limits: dict[str, Callable[[str], int]] = field(default_factory=dict)
-    # Sections besides the linked event, redrawn after it when the page switches language.
+    # Sections drawn by their own button. On a language switch every tab's drawn sections redraw,
+    # after the open tab's own redraw (``classroom.wire``), whichever tab they are on.
     sections: list[SectionRedraw] = field(default_factory=list)
 
 
