@@ -73,27 +73,30 @@ def build_demo(hub: ModelHub) -> gr.Blocks:
         demo.deep_links = links  # for tests and scripts: the registry behind every link
 
         @friendly
-        def describe_model(model_name: str, language_code: str):
+        def unavailable_note(fell_back: dict, language_code: str) -> str:
+            reason = t("app.unavailable.download", language_code) if fell_back["reason"] == "download" else fell_back["detail"]
+            return t("app.model_unavailable", language_code).format(model=fell_back["model"], reason=reason)
+
+        def describe_model(model_name: str, language_code: str, fell_back: dict | None = None):
             """Load (once) and describe the chosen model; this is also the page's warm-up.
 
             A model that cannot be loaded here (GPT-2 without network) puts the page back on the
-            bundled one and says why, instead of leaving every control showing "Error".
+            bundled one and says why, instead of leaving every control showing "Error". The page
+            keeps that fallback (``fell_back``), so a language switch writes its note again.
             """
-            note = ""
             try:
                 loaded = hub.get(model_name)
             except ModelUnavailableError as error:
                 log.warning("%s unavailable, falling back to the bundled model: %s", model_name, error)
-                reason = t("app.unavailable.download", language_code) if error.reason == "download" else str(error)
-                note = t("app.model_unavailable", language_code).format(model=model_name, reason=reason)
-                gr.Warning(note, title=t("app.warning_title", language_code))
+                fell_back = {"model": model_name, "reason": error.reason, "detail": str(error)}
+                gr.Warning(unavailable_note(fell_back, language_code), title=t("app.warning_title", language_code))
                 loaded = hub.get("bundled")
             facts = loaded.describe()
-            text = ("⚠️ " + note if note else "") + t("app.status", language_code).format(**facts)
+            text = ("⚠️ " + unavailable_note(fell_back, language_code) if fell_back else "") + t("app.status", language_code).format(**facts)
             if loaded.random_weights:
                 text += t("app.random_note", language_code)
             return (text, facts, gr.update(maximum=facts["layers"] - 1), gr.update(maximum=facts["heads"] - 1),
-                    loaded.key)
+                    loaded.key, fell_back)
 
         model_facts = gr.JSON(visible=False)
         translated_components = translated.components
@@ -101,15 +104,16 @@ def build_demo(hub: ModelHub) -> gr.Blocks:
         language.change(lambda code: translated.updates(code), language, translated_components,
                         api_name="switch_language", api_visibility="private", queue=False,
                         js="(code) => { document.documentElement.lang = code; return code; }")
-        described = [status, model_facts, layer, head, model_choice]
+        fell_back = gr.State()  # the model that could not be loaded, while the page shows the bundled one instead
+        described = [status, model_facts, layer, head, model_choice, fell_back]
         # A smaller model has fewer layers and heads: the view moves onto the last one that exists
         # (in the browser, so no request carries the out-of-range value to the server's check).
-        # ``input``: a person's choice. The page's own changes (a link's model, the fallback to the
-        # bundled one, whose note must stay on screen) are described by the warm-up and the fallback.
+        # ``input``: a person's choice, which also ends an earlier fallback. The page's own changes (a
+        # link's model, the fallback to the bundled one) are described by the warm-up and the fallback.
         model_choice.input(describe_model, [model_choice, language], described, api_name="model_info").then(
             None, [layer, head, model_facts], [layer, head],
             js="(layer, head, facts) => [Math.min(layer, facts.layers - 1), Math.min(head, facts.heads - 1)]")
-        language.change(describe_model, [model_choice, language], described, api_name="model_info_in_language",
+        language.change(describe_model, [model_choice, language, fell_back], described, api_name="model_info_in_language",
                         api_visibility="private")
         demo.load(None, None, language, js=DETECT_LANGUAGE_JS, api_name="detect_language", api_visibility="private")
         # The warm-up runs after a link has chosen the model, so it describes (and sizes the sliders

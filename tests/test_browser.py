@@ -205,6 +205,11 @@ def test_choosing_gpt2_offline_falls_back_to_the_bundled_model(app_url, browser)
     page.wait_for_timeout(1500)  # the fallback's own change of the dropdown must not describe it again
     assert "bundled ·" in status.inner_text() and "could not be loaded here" in status.inner_text()
     assert page.locator(".error").count() == 0, "no control is left showing Error"
+    page.locator("#language label", has_text="中文").click()  # the note stays, in the new language
+    page.wait_for_function("document.querySelector('#model-status').innerText.includes('无法加载 gpt2')", timeout=30_000)
+    page.locator("#model-choice input").click()
+    page.get_by_role("option", name="bundled").click()  # a person's own choice ends the fallback
+    page.wait_for_function("!document.querySelector('#model-status').innerText.includes('gpt2')", timeout=30_000)
     page.close()
 
 
