@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import functools
 import html
 from typing import Callable
 
 import gradio as gr
 import torch
 
-from model import GPT, PaddingStrategy, StrategyComparison, compare_strategies, fit_to_context
+from model import PaddingStrategy, StrategyComparison, compare_strategies, fit_to_context
 from model.comparison import ALONE
 from viz.common import marked
 from viz.attention import prediction_bars
 from viz.padding import layout_grids
 
-from .common import MAX_BATCH, NumberSlider, MAX_PROMPT_CHARACTERS, Translated, UserInputError, choice, friendly, hover_words, named_choices, on_gpu, normalise_language, number, t, text_input
+from .common import MAX_BATCH, NumberSlider, MAX_PROMPT_CHARACTERS, RecentResults, Translated, UserInputError, choice, friendly, hover_words, named_choices, on_gpu, normalise_language, number, t, text_input
 from .i18n import plural_s
 from .deeplinks import TabLink
-from .hub import ModelHub
+from .hub import LoadedModel, ModelHub
 
 STRATEGIES = [s.value for s in PaddingStrategy]
 EXAMPLE_PROMPTS = "To be, or not to be, that is the question:\nRomeo:\nWhat light through yonder window"
@@ -44,14 +43,16 @@ def _prompts(text: str, language: str, loaded, max_new: int) -> tuple[list[list[
 
 
 def make_padding_handler(hub: ModelHub) -> Callable[..., tuple]:
-    @functools.lru_cache(maxsize=COMPARISONS_KEPT)
-    def compared(model: GPT, prompts: tuple[tuple[int, ...], ...], max_new: int, pad_id: int) -> StrategyComparison:
+    kept = RecentResults(COMPARISONS_KEPT)
+
+    def compared(loaded: LoadedModel, prompts: tuple[tuple[int, ...], ...], max_new: int, pad_id: int) -> StrategyComparison:
         """Greedy runs are a function of their inputs: a class clicking the same example runs it once,
         and choosing another strategy or row to show redraws without running the model again."""
         # On the CPU each op runs on one thread (app.py); two workers put the lab's independent runs
         # on both cores of a small box. A GPU runs them one after another.
-        return compare_strategies(model, prompts, max_new, pad_id, STRATEGIES, top=TOP,
-                                  workers=2 if model.device.type == "cpu" else 1)
+        workers = 2 if loaded.model.device.type == "cpu" else 1
+        return kept.get((loaded.key, prompts, max_new, pad_id),
+                        lambda: compare_strategies(loaded.model, prompts, max_new, pad_id, STRATEGIES, top=TOP, workers=workers))
 
     @friendly
     @on_gpu
@@ -67,7 +68,7 @@ def make_padding_handler(hub: ModelHub) -> Callable[..., tuple]:
         # A row past this batch (a link's row=3 for two prompts, say) shows the last row rather than failing.
         row_shown = min(number(row_shown, t("pad.row", language), 0, MAX_BATCH - 1, integer=True, language=language),
                         len(prompts) - 1)
-        comparison = compared(loaded.model, tuple(map(tuple, prompts)), max_new, tokenizer.eot_id)
+        comparison = compared(loaded, tuple(map(tuple, prompts)), max_new, tokenizer.eot_id)
 
         summary = {strategy.value: [{"row": c.row, "matches_alone": c.matches_alone, "same_logits": c.same_logits,
                                      "first_divergence": c.first_divergence, "max_abs_dlogit": c.max_abs_dlogit} for c in rows]
