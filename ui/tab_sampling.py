@@ -127,7 +127,7 @@ def make_handlers(hub: ModelHub) -> tuple[Callable[..., tuple], Callable[..., tu
                                     t("smp.fig.draws", language).format(n=draws, seed=seed),
                                     t("smp.fig.draws_summary", language).format(tv=tv, mean=float(noise.mean()), low=low,
                                                                                 high=high, runs=NOISE_RUNS, n=draws))
-        return fig, {"draws": draws, "seed": seed, "total_variation": tv,
+        return fig, {"draws": draws, "seed": seed, "total_variation": round(tv, 6),
                      "exact_sampler_total_variation": {"runs": NOISE_RUNS, "mean": round(float(noise.mean()), 6),
                                                        "p05": round(float(low), 6), "p95": round(float(high), 6)}}
 
