@@ -54,14 +54,18 @@ def _check_range(name: str, value: float, low: float, high: float) -> None:
 
 @dataclass
 class Distribution:
-    """The pipeline's result for a batch: final ``probs`` ``[B, V]`` and, on request, every stage's.
+    """The pipeline's result for a batch: final ``probs`` ``[B, V]`` and, on request, every stage's
+    probabilities (``stages``) and how many tokens each stage keeps (``kept``, ``[B]``).
 
+    A token is kept while its logit is finite, i.e. no filter has removed it. That is not the
+    same as ``p > 0``: at a low temperature softmax rounds many kept tokens to 0.0 in float32.
     ``argmax`` ``[B]`` is set for greedy decoding: the distribution is then one-hot on it, and
     ``sample`` returns it without drawing.
     """
 
     probs: torch.Tensor
     stages: dict[str, torch.Tensor] | None = None
+    kept: dict[str, torch.Tensor] | None = None
     argmax: torch.Tensor | None = None
 
 
@@ -72,6 +76,24 @@ def seen_tokens(token_lists: list[list[int]], vocab_size: int, device=None) -> t
         if tokens:
             seen[row, torch.tensor(tokens, device=device)] = True
     return seen
+
+
+def _in_nucleus(sorted_probs: torch.Tensor, top_p: float) -> torch.Tensor:
+    """The nucleus over probabilities sorted high to low: every token whose preceding mass is
+    still short of ``top_p``, and the top token always."""
+    mass_before = sorted_probs.double().cumsum(-1) - sorted_probs.double()
+    in_nucleus = mass_before < top_p
+    in_nucleus[..., 0] = True
+    return in_nucleus
+
+
+def fewest_tokens_reaching(probs: torch.Tensor, top_p: float) -> int:
+    """How many of the likeliest tokens of ``probs`` ``[V]`` it takes for their mass to reach ``top_p``.
+
+    Top-p keeps this many and also every token tied with the last of them, which can be many
+    more: tokens that share one embedding row have exactly equal logits.
+    """
+    return int(_in_nucleus(probs.sort(descending=True).values, top_p).sum())
 
 
 def process_logits(
@@ -86,10 +108,12 @@ def process_logits(
     """
     logits = logits.float()
     stages: dict[str, torch.Tensor] = {}
+    kept: dict[str, torch.Tensor] = {}
 
     def record(name: str, current: torch.Tensor) -> None:
         if keep_stages:
             stages[name] = torch.softmax(current, dim=-1)
+            kept[name] = torch.isfinite(current).sum(dim=-1)
 
     record("model", logits)
 
@@ -104,9 +128,11 @@ def process_logits(
         best = logits.argmax(dim=-1)
         one_hot = torch.zeros_like(logits).scatter_(-1, best[:, None], 1.0)
         for stage in STAGES[STAGES.index("temperature"):] if keep_stages else ():
-            stages[stage] = one_hot
-        return Distribution(one_hot, stages if keep_stages else None, argmax=best)
-    logits = logits / config.temperature
+            stages[stage], kept[stage] = one_hot, torch.ones_like(best)
+        return Distribution(one_hot, stages if keep_stages else None, kept if keep_stages else None, argmax=best)
+    # Shifted so the top logit is 0 first (softmax does not change): a tiny temperature then sends
+    # the others to -inf instead of overflowing every logit to inf, which would give NaNs.
+    logits = (logits - logits.amax(dim=-1, keepdim=True)) / config.temperature
     record("temperature", logits)
 
     if 0 < config.top_k < logits.shape[-1]:
@@ -117,10 +143,7 @@ def process_logits(
     if config.top_p < 1.0:
         probs = torch.softmax(logits, dim=-1)
         sorted_probs, _ = torch.sort(probs, dim=-1, descending=True)
-        mass_before = sorted_probs.double().cumsum(-1) - sorted_probs.double()
-        # The nucleus: every token whose preceding mass is still short of p; the top token always.
-        in_nucleus = mass_before < config.top_p
-        in_nucleus[..., 0] = True
+        in_nucleus = _in_nucleus(sorted_probs, config.top_p)
         smallest_kept = sorted_probs.masked_fill(~in_nucleus, math.inf).min(dim=-1, keepdim=True).values
         logits = logits.masked_fill(probs < smallest_kept, -math.inf)
     record("top_p", logits)
@@ -131,13 +154,17 @@ def process_logits(
         logits = logits.masked_fill(probs < threshold, -math.inf)
     record("min_p", logits)
 
-    return Distribution(torch.softmax(logits, dim=-1), stages if keep_stages else None)
+    return Distribution(torch.softmax(logits, dim=-1), stages if keep_stages else None, kept if keep_stages else None)
 
 
 def _invert_cdf(probs: torch.Tensor, uniforms: torch.Tensor) -> torch.Tensor:
-    """Row ``b``'s uniforms ``[B, N]`` → token ids ``[B, N]`` through that row's CDF."""
-    cdf = probs.float().cumsum(dim=-1)
-    targets = uniforms.to(cdf.device) * cdf[:, -1:]
+    """Row ``b``'s uniforms ``[B, N]`` → token ids ``[B, N]`` through that row's CDF.
+
+    In float64: a float32 CDF over 50,257 tokens stops growing once it passes ~0.5 (its steps are
+    6e-8), so tens of thousands of tokens with p > 0 would get no interval and could never be drawn.
+    """
+    cdf = probs.double().cumsum(dim=-1)
+    targets = uniforms.to(cdf.device, torch.float64) * cdf[:, -1:]
     # right=True skips zero-probability tokens: their CDF equals their predecessor's, so any index
     # found below the end has a positive probability.
     choice = torch.searchsorted(cdf, targets, right=True)
@@ -165,14 +192,15 @@ def sample(
     if isinstance(distribution, Distribution) and distribution.argmax is not None:
         return distribution.argmax.masked_fill(inactive, 0)
     uniforms = torch.tensor(
-        [[float(torch.rand((), generator=g)) if on else 0.0] for g, on in zip(generators, active)]
+        [[float(torch.rand((), generator=g, dtype=torch.float64)) if on else 0.0] for g, on in zip(generators, active)],
+        dtype=torch.float64,
     )
     return _invert_cdf(probs, uniforms)[:, 0].masked_fill(inactive, 0)
 
 
 def sample_many(probs: torch.Tensor, count: int, generator: torch.Generator) -> torch.Tensor:
     """``count`` independent draws from one distribution ``[V]`` (the Sampling lab's histogram)."""
-    return _invert_cdf(probs[None], torch.rand(1, count, generator=generator))[0]
+    return _invert_cdf(probs[None], torch.rand(1, count, generator=generator, dtype=torch.float64))[0]
 
 
 def total_variation(counts: torch.Tensor, probs: torch.Tensor) -> float:

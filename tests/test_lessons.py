@@ -136,3 +136,41 @@ def test_padding_table_writes_large_differences_plainly_and_rounding_sized_ones_
     from ui.tab_padding import _difference
 
     assert [_difference(v) for v in (0.0, 1.34e-05, 0.0312, 4.07, 11.4)] == ["0", "1.34e-05", "0.0312", "4.07", "11.4"]
+
+
+def test_a_low_temperature_removes_no_token_from_the_kept_counts(hub):
+    """At T = 0.05 float32 rounds most probabilities to 0.0, but temperature is not a filter."""
+    from ui.tab_sampling import make_handlers
+
+    distribution, _, _ = make_handlers(hub)
+    *_, table, facts = distribution("bundled", ROMEO, 1.0, 0.05, 0, 1.0, 0.0, "en")
+    vocabulary = hub.get("bundled").model.config.vocab_size
+    assert {name: stage["kept"] for name, stage in facts.items()} == dict.fromkeys(facts, vocabulary)
+    assert f"<td>{vocabulary:,}</td>" in table
+
+
+@pytest.mark.parametrize("temperature, top_p", [(1.0, 0.99), (3.0, 0.95), (0.7, 0.9)])
+def test_the_nucleus_curve_reaches_p_at_its_marker_and_the_summary_counts_ties(hub, temperature, top_p):
+    """The curve is drawn over every token top-p chooses from (not the first 2,000), so it crosses
+    the p line by the marked rank; tied tokens kept beyond the fewest needed are said aloud."""
+    import torch
+
+    from model.sampling import SamplingConfig, process_logits
+    from ui.tab_sampling import _next_token_logits, make_handlers
+
+    distribution, _, _ = make_handlers(hub)
+    _, curve, _, _, facts = distribution("bundled", ROMEO, 1.0, temperature, 0, top_p, 0.0, "en")
+    kept = facts["top_p"]["kept"]
+    ranks, cumulative = list(curve.data[0].x), list(curve.data[0].y)
+    assert ranks[-1] == facts["top_k"]["kept"] and cumulative[-1] == pytest.approx(1.0, abs=1e-4)
+    assert kept in ranks and cumulative[ranks.index(kept)] >= top_p - 1e-6
+    # The fewest tokens reaching p, counted independently of the pipeline.
+    logits, _ = _next_token_logits(hub.get("bundled"), ROMEO, "en")
+    probs = process_logits(logits[None], SamplingConfig(temperature=temperature)).probs[0].double()
+    fewest = int((probs.sort(descending=True).values.cumsum(0) < top_p).sum()) + 1
+    summary = curve.layout.title.text
+    assert f"{fewest:,}." in summary
+    assert ("tied" in summary) == (kept > fewest), summary
+    if kept > fewest:
+        assert f"keeps {kept:,}" in summary and bool(torch.isclose(probs.sort(descending=True).values[fewest - 1],
+                                                                    probs.sort(descending=True).values[kept - 1]))

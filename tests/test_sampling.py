@@ -128,6 +128,38 @@ def test_a_target_on_the_cdf_end_falls_back_to_the_last_possible_token():
     assert _invert_cdf(probs, torch.tensor([[0.0], [0.7]]))[:, 0].tolist() == [0, 1]
 
 
+@pytest.mark.parametrize("temperature", [1e-45, 1e-30, 1e-6])
+def test_a_tiny_temperature_is_argmax_not_nan(temperature):
+    """Dividing logits of ~6 by 1e-39 overflows float32 to inf (and inf - inf is NaN): the
+    pipeline must give the argmax's one-hot instead."""
+    logits = torch.tensor([[3.0, 5.9, -2.0, 5.8]])
+    probs = process_logits(logits, SamplingConfig(temperature=temperature)).probs
+    assert probs.tolist() == [[0.0, 1.0, 0.0, 0.0]]
+    assert sample(probs, [torch.Generator().manual_seed(0)]).tolist() == [1]
+
+
+def test_kept_counts_what_the_filters_keep_not_what_float32_rounds_to_zero():
+    logits = torch.linspace(0, -60, 1000)[None]  # at T = 0.05 most of these underflow to p = 0.0
+    result = process_logits(logits, SamplingConfig(temperature=0.05), keep_stages=True)
+    assert int((result.stages["temperature"] > 0).sum()) < 1000, "the premise: float32 rounds them to zero"
+    assert {stage: int(n) for stage, n in result.kept.items()} == dict.fromkeys(STAGES, 1000), "temperature removes nothing"
+    filtered = process_logits(logits, SamplingConfig(top_k=10, top_p=0.5), keep_stages=True)
+    assert [int(filtered.kept[s]) for s in STAGES] == [1000, 1000, 1000, 10, int((filtered.stages["top_p"] > 0).sum()), int(filtered.kept["top_p"])]
+
+
+def test_tokens_late_in_a_vocabulary_sized_cdf_can_still_be_drawn():
+    """A float32 CDF stops growing past ~0.5 (its steps are 6e-8): the small tokens after that
+    point would get no interval at all. Each must be drawn by a uniform inside its own interval."""
+    from model.sampling import _invert_cdf
+
+    probs = torch.softmax(torch.randn(1, 50_257, generator=torch.Generator().manual_seed(3)) * 2.5, -1)
+    edges = torch.cat([torch.zeros(1, dtype=torch.float64), probs[0].double().cumsum(0)])
+    late = torch.nonzero(edges[:-1] > 0.9).flatten()
+    smallest_late = late[probs[0, late].argsort()[:50]]  # the 50 smallest tokens after the CDF passes 0.9
+    inside = (edges[smallest_late] + probs[0, smallest_late].double() / 2) / edges[-1]
+    assert _invert_cdf(probs, inside[None]).tolist() == [smallest_late.tolist()]
+
+
 def test_sampling_noise_is_the_distance_an_exact_sampler_shows_by_chance():
     from model.sampling import sampling_noise
 

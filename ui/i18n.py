@@ -231,9 +231,13 @@ EN = {
     "smp.axis.rank": "tokens sorted by probability (rank)",
     "smp.axis.cumulative": "cumulative probability",
     "smp.fig.stages": "The distribution after each stage",
-    "smp.fig.stages_summary": "Same tokens in every panel. Tokens still possible at the end: {kept:,}.",
+    "smp.fig.stages_summary": "Same tokens in every panel. Tokens the filters keep: {kept:,}.",
     "smp.fig.cumulative": "Top-p: where the nucleus ends",
     "smp.fig.cumulative_summary": "Tokens needed for their probability mass to reach p = {p:g} (the nucleus): {n:,}.",
+    "smp.fig.cumulative_ties": (
+        " Top-p keeps {kept:,}: the {tied:,} tokens tied with the last one needed have exactly its probability, "
+        "and a filter cannot tell them apart."
+    ),
     "smp.fig.sweep": "Temperature sweep",
     "smp.fig.sweep_summary": "Low temperature sharpens the distribution, high temperature flattens it.",
     "smp.fig.draws": "{n:,} seeded draws (seed {seed}) against their distribution",
@@ -682,9 +686,10 @@ ZH = {
     "smp.axis.rank": "按概率排序的词元（名次）",
     "smp.axis.cumulative": "累计概率",
     "smp.fig.stages": "每一步之后的分布",
-    "smp.fig.stages_summary": "每个小图是同一批词元。最后仍可能被选中的词元：{kept:,} 个。",
+    "smp.fig.stages_summary": "每个小图是同一批词元。过滤后保留的词元：{kept:,} 个。",
     "smp.fig.cumulative": "Top-p：核在哪里截断",
     "smp.fig.cumulative_summary": "累计概率达到 p = {p:g} 所需的最少词元数（即“核”）：{n:,} 个。",
+    "smp.fig.cumulative_ties": "Top-p 实际保留 {kept:,} 个：另有 {tied:,} 个词元与最后一个所需词元概率完全相同，过滤无法把它们区分开。",
     "smp.fig.sweep": "温度扫描",
     "smp.fig.sweep_summary": "温度低，分布变尖；温度高，分布变平。",
     "smp.fig.draws": "{n:,} 次带种子的抽样（种子 {seed}）与其分布对比",

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from model import SamplingConfig, fit_to_context, process_logits, stream_generate
-from model.sampling import STAGES, entropy, sample_many, sampling_noise, seen_tokens, total_variation
+from model.sampling import STAGES, entropy, fewest_tokens_reaching, sample_many, sampling_noise, seen_tokens, total_variation
 from viz.sampling import cumulative_curve, draws_vs_distribution, generated_html, stage_bars, temperature_sweep
 
 from .common import NumberBox, NumberSlider, MAX_NEW_TOKENS, MAX_PROMPT_CHARACTERS, Translated, UserInputError, redraw_on_language_switch, friendly, hover_words, on_gpu, normalise_language, number, t, text_input
@@ -74,7 +74,7 @@ def make_handlers(hub: ModelHub) -> tuple[Callable[..., tuple], Callable[..., tu
         panels, facts = {}, {}
         for name in STAGES:
             probs = stages[name]
-            kept = int((probs > 0).sum())
+            kept = int(result.kept[name][0])  # not removed by a filter (float32 may round its p to 0.0)
             h = float(entropy(probs))
             panels[t(f"stage.{name}", language)] = (labels, probs[shown].tolist(), kept)
             facts[name] = {"kept": kept, "mass": float(probs.sum()), "entropy_nats": h, "effective_choices": math.exp(h)}
@@ -82,10 +82,14 @@ def make_handlers(hub: ModelHub) -> tuple[Callable[..., tuple], Callable[..., tu
                                t("smp.fig.stages_summary", language).format(kept=facts["min_p"]["kept"]), t("smp.kept", language))
         before_top_p = stages["top_k"]
         sorted_probs = before_top_p.sort(descending=True).values
-        nonzero = int((sorted_probs > 0).sum())
+        in_nucleus = facts["top_p"]["kept"]
+        needed = fewest_tokens_reaching(before_top_p, config.top_p) if config.top_p < 1 else in_nucleus  # p = 1: off
+        cumulative_summary = t("smp.fig.cumulative_summary", language).format(p=config.top_p, n=needed)
+        if in_nucleus > needed:
+            cumulative_summary += t("smp.fig.cumulative_ties", language).format(kept=in_nucleus, tied=in_nucleus - needed)
         curve = cumulative_curve(
-            sorted_probs[: min(nonzero, 2000)].tolist(), config.top_p, facts["top_p"]["kept"],
-            t("smp.fig.cumulative", language), t("smp.fig.cumulative_summary", language).format(p=config.top_p, n=facts["top_p"]["kept"]),
+            sorted_probs[: facts["top_k"]["kept"]].numpy(), config.top_p, in_nucleus,  # every token top-p chooses from
+            t("smp.fig.cumulative", language), cumulative_summary,
             (t("smp.axis.rank", language), t("smp.axis.cumulative", language)), hover_words(language),
         )
         sweep_rows = [process_logits(logits[None], SamplingConfig(temperature=T, repetition_penalty=config.repetition_penalty), seen).probs[0]

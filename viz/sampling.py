@@ -32,25 +32,34 @@ def stage_bars(
     return finish(fig, title, summary, height=330 * rows + 90)
 
 
+def _ranks_drawn(count: int, marked: int, every_up_to: int = 300, further: int = 700) -> np.ndarray:
+    """Ranks 1..``count`` to draw: each of the first ``every_up_to``, then ``further`` spaced evenly on
+    the log axis, plus ``marked``. A 50,257-token curve stays light, and its end is still drawn."""
+    first = np.arange(1, min(count, every_up_to) + 1)
+    rest = np.geomspace(every_up_to + 1, count, further) if count > every_up_to else []
+    return np.unique(np.concatenate([first, np.round(rest), [count, min(max(marked, 1), count)]]).astype(int))
+
+
 def cumulative_curve(sorted_probs: Sequence[float], top_p: float, nucleus_size: int, title: str, summary: str,
                      axis: tuple[str, str] = ("rank", "cumulative probability"),
                      words: Mapping[str, str] = HOVER_WORDS) -> go.Figure:
-    """Cumulative mass over tokens sorted by probability, with the top-p line and the nucleus edge."""
+    """Cumulative mass over every token sorted by probability, with the top-p line and the nucleus edge."""
     cumulative = np.cumsum(np.asarray(sorted_probs, dtype=float))
-    ranks = np.arange(1, len(cumulative) + 1)
-    fig = go.Figure(go.Scatter(x=ranks, y=cumulative, mode="lines+markers", line={"color": OKABE_ITO[4]},
-                               hovertemplate=f"{words['rank']} %{{x}}: %{{y:.4f}}<extra></extra>", name=axis[1]))
-    log_axis = len(ranks) > 50
+    ranks = _ranks_drawn(len(cumulative), nucleus_size)
+    fig = go.Figure(go.Scatter(x=ranks, y=cumulative[ranks - 1], mode="lines+markers", line={"color": OKABE_ITO[4]},
+                               marker={"size": 4}, hovertemplate=f"{words['rank']} %{{x}}: %{{y:.4f}}<extra></extra>",
+                               name=axis[1]))
+    log_axis = len(cumulative) > 50
     # The label sits under the line at the right, where the curve has already passed above it.
     fig.add_hline(y=top_p, line={"color": OKABE_ITO[5], "dash": "dash"}, annotation_text=f"p = {top_p:g}",
                   annotation_position="bottom right")
     fig.add_vline(x=nucleus_size, line={"color": OKABE_ITO[2], "dash": "dot"})
     # An annotation on a log axis is placed in log10 units (a shape is not): 301 would mean 10^301.
     fig.add_annotation(x=math.log10(nucleus_size) if log_axis else nucleus_size, y=1, yref="y domain", yanchor="bottom",
-                       text=f"{nucleus_size}", showarrow=False, font={"color": OKABE_ITO[2]})
+                       text=f"{nucleus_size:,}", showarrow=False, font={"color": OKABE_ITO[2]})
     fig.update_xaxes(title=axis[0], type="log" if log_axis else "linear")
     if log_axis:  # every tick written out: plotly's own log ticks read "10 2 5 100", and "2" means 20
-        ticks = [m * 10**e for e in range(6) for m in (1, 2, 5) if m * 10**e <= len(ranks)]
+        ticks = [m * 10**e for e in range(6) for m in (1, 2, 5) if m * 10**e <= len(cumulative)]
         fig.update_xaxes(tickvals=ticks, ticktext=[f"{v:,}" for v in ticks])
     fig.update_yaxes(title=axis[1], range=[0, 1.02])
     return finish(fig, title, summary, height=360)
