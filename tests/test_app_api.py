@@ -244,3 +244,24 @@ def test_a_language_switch_keeps_the_open_tabs_drawing_when_its_inputs_no_longer
     values[at["smp-prompt"]] = "  "
     kept = redraw.fn(*values)
     assert all(isinstance(v, type(gr.skip())) for v in kept), "a cleared prompt keeps the drawing, no error"
+
+
+def test_every_handler_that_runs_the_model_borrows_the_gpu():
+    """On a ZeroGPU Space a handler gets CUDA only inside ``on_gpu``: one that loads a model and
+    runs it without the decorator would fail there, and nowhere else."""
+    import ast
+    from pathlib import Path
+
+    runs_model = {"model", "generate", "compare_strategies", "stream_generate", "teacher_forcing", "kv_cache_steps"}
+    unwrapped = []
+    for path in sorted(Path(__file__).parents[1].glob("ui/tab_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.FunctionDef) or not any(
+                    isinstance(d, ast.Name) and d.id == "friendly" for d in node.decorator_list):
+                continue
+            names = {n.attr if isinstance(n, ast.Attribute) else n.id for n in ast.walk(node)
+                     if isinstance(n, (ast.Attribute, ast.Name))}
+            decorators = {d.id for d in node.decorator_list if isinstance(d, ast.Name)}
+            if "hub" in names and names & runs_model and "on_gpu" not in decorators:
+                unwrapped.append(f"{path.name}:{node.name}")
+    assert unwrapped == []

@@ -48,6 +48,7 @@ from .common import (
     friendly,
     normalise_language,
     number,
+    on_gpu,
     redraw_on_language_switch,
     t,
     text_input,
@@ -100,6 +101,7 @@ def unseen_note(loaded, ids: list[int], shared: list[bool], language: str) -> st
 
 def make_probe_handler(hub: ModelHub) -> Callable[..., tuple]:
     @friendly
+    @on_gpu
     @torch.no_grad()
     def look_inside(model_name, text, k, token_a, token_b, language):
         """One forward pass → the logit lens, each block's change of the stream, and A→B attention."""
@@ -174,6 +176,7 @@ def make_probe_handler(hub: ModelHub) -> Callable[..., tuple]:
 
 def make_cache_handlers(hub: ModelHub) -> tuple[Callable[..., tuple], Callable[..., tuple], Callable[..., int]]:
     @friendly
+    @on_gpu
     def kv_cache_run(model_name, prompt, new_tokens, language):
         """Decode greedily, running every step with and without the cache; keep the steps for the stepper."""
         language = normalise_language(language)
@@ -276,6 +279,7 @@ def make_decoding_handler(hub: ModelHub) -> Callable[..., tuple]:
     outputs_for = RecentResults()  # every strategy is deterministic (samplers are seeded): reuse is exact
 
     @friendly
+    @on_gpu
     def decoding(model_name, prompt, new_tokens, beam_width, top_k, top_p, min_p, penalty, seed, language):
         """Every strategy on one prompt, penalty off then on: outputs, loops, sequence log-probabilities."""
         language = normalise_language(language)
@@ -371,6 +375,7 @@ def _score_and_generate(loaded: LoadedModel, ids: list[int], prompt_tokens: int)
 
 def make_teacher_forcing_handler(hub: ModelHub) -> Callable[..., tuple]:
     @friendly
+    @on_gpu
     def teacher_vs_generation(model_name, text, prompt_tokens, language, shown: TimedRun | None = None):
         """One pass scores every position of the text; generation needs one pass per new token.
 
