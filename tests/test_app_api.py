@@ -193,6 +193,35 @@ def test_hub_serves_gpt2_from_a_local_folder(tiny_checkpoint):
         hub.get("../../etc/passwd")
 
 
+def test_a_slow_model_load_does_not_hold_up_the_loaded_one_and_a_failed_load_is_not_retried_at_once(monkeypatch):
+    import threading
+
+    from ui.hub import ModelHub, ModelUnavailableError
+
+    hub = ModelHub()
+    hub.get("bundled")
+    downloading, attempts = threading.Event(), []
+
+    def slow_offline_load(key):
+        attempts.append(key)
+        downloading.set()
+        threading.Event().wait(1.0)  # a download timing out
+        raise ModelUnavailableError("could not download gpt2", reason="download")
+
+    monkeypatch.setattr(hub, "_load", slow_offline_load)
+    errors = []
+    loader = threading.Thread(target=lambda: errors.append(pytest.raises(ModelUnavailableError, hub.get, "gpt2")))
+    loader.start()
+    assert downloading.wait(5)
+    served = threading.Event()
+    threading.Thread(target=lambda: hub.get("bundled") and served.set()).start()
+    assert served.wait(0.5), "the bundled model is served while GPT-2 is still loading"
+    loader.join()
+    with pytest.raises(ModelUnavailableError, match="could not download") as again:
+        hub.get("gpt2")
+    assert again.value.reason == "download" and attempts == ["gpt2"], "a failure is remembered for a while"
+
+
 def test_padding_lab_redraws_a_repeated_batch_without_running_the_model(monkeypatch):
     from ui.hub import ModelHub
     from ui.tab_padding import make_padding_handler

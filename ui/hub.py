@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,21 +46,38 @@ def placeholder_model() -> GPT:
     return GPT(GPTConfig(n_positions=256, n_embd=128, n_layer=4, n_head=4)).eval()
 
 
+FAILURE_KEPT_SECONDS = 60.0  # an offline GPT-2 is not tried again (a download timeout) on every click
+
+
 class ModelHub:
-    """Loads each allowed model on first use (under a lock) and keeps it."""
+    """Loads each allowed model on first use and keeps it.
+
+    Each model has its own lock: while GPT-2 downloads (~550 MB), requests for the bundled model
+    go on. A load that failed answers with the same error for a minute instead of trying again.
+    """
 
     def __init__(self, gpt2_folder: str | Path | None = None, device: torch.device | str | None = None) -> None:
         self.gpt2_folder = Path(gpt2_folder) if gpt2_folder else None
         self.device = device
         self._models: dict[str, LoadedModel] = {}
-        self._lock = threading.Lock()
+        self._failures: dict[str, tuple[ModelUnavailableError, float]] = {}
+        self._locks = {key: threading.Lock() for key in MODEL_CHOICES}
 
     def get(self, key: str) -> LoadedModel:
         if key not in MODEL_CHOICES:
             raise ValueError(f"unknown model {key!r}; choose one of {', '.join(MODEL_CHOICES)}")
-        with self._lock:
+        if key in self._models:
+            return self._models[key]
+        with self._locks[key]:
             if key not in self._models:
-                self._models[key] = self._load(key)
+                failed = self._failures.get(key)
+                if failed and time.monotonic() - failed[1] < FAILURE_KEPT_SECONDS:
+                    raise ModelUnavailableError(str(failed[0]), failed[0].reason)
+                try:
+                    self._models[key] = self._load(key)
+                except ModelUnavailableError as error:
+                    self._failures[key] = (error, time.monotonic())
+                    raise
             return self._models[key]
 
     def usable(self, key: str) -> LoadedModel:
