@@ -160,8 +160,9 @@ def make_probe_handler(hub: ModelHub) -> Callable[..., tuple]:
         facts = {
             "tokens": len(ids),
             "final_prediction_per_position": final,
-            "lens_last_layer_equals_logits_max_abs_diff": float(
-                (probe.model.unembed(probe.hidden_states[-1]) - probe.logits).abs().max()
+            # The probe keeps every attention map (the explicit path); a plain call runs fused attention.
+            "lens_last_row_vs_plain_forward_max_abs_logit_diff": float(
+                (probe.model.unembed(probe.hidden_states[-1]) - loaded.model(torch.tensor([ids], device=loaded.model.device)).logits[0]).abs().max()
             ),
             "mean_cos_distance_per_layer": [round(float(v), 5) for v in per_layer],
             "token_a": a,
