@@ -205,7 +205,8 @@ class CacheStep:
 
     ``query_shape`` is ``[B, H, new columns, head_dim]`` (the whole prompt on step 0, then one
     column); ``cache_shape`` the keys (values have the same shape) each layer holds after the step,
-    ``[B, H, S, head_dim]``, out of ``cache_capacity`` preallocated columns. ``attention``
+    ``[B, H, S, head_dim]``, out of ``cache_capacity`` preallocated columns: ``cache_bytes`` are
+    filled (keys and values, all layers), ``cache_bytes_allocated`` held from the start. ``attention``
     ``[n_layer, H, S]`` is what the newest position reads in the cache. Without the cache every
     step recomputes all ``S`` columns.
     """
@@ -217,6 +218,7 @@ class CacheStep:
     cache_shape: tuple[int, ...]
     cache_capacity: int
     cache_bytes: int
+    cache_bytes_allocated: int
     attention: torch.Tensor
     seconds_with_cache: float
     seconds_without_cache: float
@@ -269,6 +271,7 @@ def kv_cache_steps(model: GPT, prompt_ids: Sequence[int], new_tokens: int, repea
             cache_shape=tuple(keys.shape),
             cache_capacity=cache.max_length,
             cache_bytes=2 * len(cache.keys) * keys.numel() * keys.element_size(),
+            cache_bytes_allocated=2 * len(cache.keys) * cache.keys[0].numel() * cache.keys[0].element_size(),
             attention=torch.stack([a[0, :, -1] for a in cached.attentions]).float().cpu(),
             seconds_with_cache=seconds_with,
             seconds_without_cache=seconds_without,

@@ -173,6 +173,8 @@ def test_cache_and_no_cache_steps_give_identical_tokens_and_grow_the_cache(model
         assert step.query_shape == (1, heads, len(prompt) if i == 0 else 1, head_dim)
         assert step.cache_shape == (1, heads, len(prompt) + i, head_dim)
         assert step.cache_bytes == 2 * model.config.n_layer * heads * (len(prompt) + i) * head_dim * 4
+        assert step.cache_capacity == len(prompt) + 10  # held from step 1: the memory does not grow
+        assert step.cache_bytes_allocated == 2 * model.config.n_layer * heads * step.cache_capacity * head_dim * 4
         assert step.max_abs_logit_difference < 1e-4
         assert step.seconds_with_cache > 0 and step.seconds_without_cache > 0
     # What the newest token reads in the cache is the last row of a full pass's attention.

@@ -198,6 +198,7 @@ def make_cache_handlers(hub: ModelHub) -> tuple[Callable[..., tuple], Callable[.
                     "cache_shape": list(s.cache_shape),
                     "cache_capacity": s.cache_capacity,
                     "cache_bytes": s.cache_bytes,
+                    "cache_bytes_allocated": s.cache_bytes_allocated,
                     "attention": s.attention.mean(dim=1).tolist(),  # mean over heads: [n_layer, S]
                     "ms_with_cache": 1e3 * s.seconds_with_cache,
                     "ms_without_cache": 1e3 * s.seconds_without_cache,
@@ -228,7 +229,7 @@ def make_cache_handlers(hub: ModelHub) -> tuple[Callable[..., tuple], Callable[.
             (t("ins.kv.row.keys", language), str(current["cache_shape"])),
             (t("ins.kv.row.values", language), str(current["cache_shape"])),
             (t("ins.kv.row.capacity", language), str(current["cache_capacity"])),
-            (t("ins.kv.row.bytes", language), f"{current['cache_bytes']:,}"),
+            (t("ins.kv.row.bytes", language), f"{current['cache_bytes']:,} / {current['cache_bytes_allocated']:,}"),
             (t("ins.kv.row.token", language), f"{quoted(produced)} (id {current['token']}) · "
              + t("ins.kv.same" if current["token"] == current["token_without_cache"] else "ins.kv.different", language)),
             (t("ins.kv.row.time", language), f"{current['ms_with_cache']:.2f} ms / {current['ms_without_cache']:.2f} ms"),
