@@ -28,7 +28,7 @@ EN = {
     "tok.intro": (
         "A model never sees letters: it sees **token ids**. Each tokenizer cuts text into pieces from its own "
         "vocabulary (byte-pair encoding over UTF-8 bytes). Compare three real ones: GPT-2 (50 257 tokens), "
-        "cl100k (GPT-3.5/4, ~100 k) and o200k (GPT-4o, ~200 k). A Chinese character is 3 bytes, an emoji 4 (a family emoji glues several with joiners: 18 bytes or more); "
+        "cl100k (GPT-3.5/4, ~100 k) and o200k (GPT-4o, ~200 k). In UTF-8 most Chinese characters are 3 bytes (rare ones past the first 65,536 code points take 4) and most emoji 4 (a family emoji glues several with joiners: 18 bytes or more); "
         "when a tokenizer splits it, a single token is **not a valid character on its own** — shown here by its "
         "hex bytes with a dashed border, and framed together with the tokens that complete the character."
     ),
@@ -354,7 +354,8 @@ EN = {
         "### Decoding strategies side by side\nOne prompt, five strategies, each with the repetition "
         "penalty off and on. **Greedy** always takes the top token and easily falls into a loop that "
         "repeats itself — the *repeater* problem (Chinese readers know it as “复读机”). **Beam search** keeps several candidate "
-        "continuations and returns the likeliest one *it kept* — a search, not a guarantee: with few "
+        "continuations and returns the best-scoring one *it kept* (the likeliest, with the penalty off; with "
+        "it on, beams are ranked by their penalised scores) — a search, not a guarantee: with few "
         "beams another strategy can end on a likelier sequence; **top-k / top-p / min-p** sample from a trimmed "
         "distribution; the **repetition penalty** lowers every token already seen. All runs make the "
         "same number of tokens, so their log-probabilities under the model compare directly: higher "
@@ -498,7 +499,7 @@ ZH = {
     "tok.intro": (
         "模型看不到“字”，它看到的是**词元 id**。每种分词器都用自己的词表把文本切成片段（在 UTF-8 字节上做 BPE）。"
         "这里并排比较三种真实的分词器：GPT-2（50 257 个词元）、cl100k（GPT-3.5/4，约 10 万）和 o200k（GPT-4o，约 20 万）。"
-        "一个汉字占 3 个字节，一个表情符号占 4 个（家庭表情由几个表情加连接符拼成，要 18 个字节以上）；如果分词器把它拆开，单个词元**本身就不是一个完整的字符**——"
+        "在 UTF-8 里，大多数汉字占 3 个字节（码位超出前 65,536 个的生僻字占 4 个），大多数表情符号占 4 个（家庭表情由几个表情加连接符拼成，要 18 个字节以上）；如果分词器把它拆开，单个词元**本身就不是一个完整的字符**——"
         "这里用虚线框和十六进制字节显示它，并把拼成同一个字符的几个词元框在一起。"
     ),
     "tok.text": "文本",
@@ -796,7 +797,7 @@ ZH = {
     "ins.dec.heading": (
         "### 解码策略并排比较\n同一个提示词，五种策略，每种都分别关闭和打开重复惩罚。**贪心解码**每次都取概率最高的"
         "词元，很容易陷入自我重复的循环——也就是常说的“复读机”问题。**束搜索**同时保留几条候选续写，最后返回它保留下来的"
-        "候选中概率最高的一条——这只是搜索，不是保证：束很窄时，别的策略可能得到概率更高的序列；**top-k / top-p / min-p** 在截断后的分布里抽样；**重复惩罚**会压低所有已"
+        "候选中得分最高的一条（关闭惩罚时就是概率最高的；打开惩罚时按惩罚后的得分排序）——这只是搜索，不是保证：束很窄时，别的策略可能得到概率更高的序列；**top-k / top-p / min-p** 在截断后的分布里抽样；**重复惩罚**会压低所有已"
         "经出现过的词元。每种方式生成的词元数相同，所以它们在模型下的对数概率可以直接比较：越高表示越“像模型会说的话”，"
         "但不一定越好。"
     ),

@@ -30,7 +30,8 @@ def _settings(language, penalty, temperature, top_k, top_p, min_p) -> SamplingCo
             top_k=number(top_k, t("smp.top_k", language), 0, 1_000_000, integer=True, language=language),
             top_p=number(top_p, t("smp.top_p", language), 0, 1, language=language),
             min_p=number(min_p, t("smp.min_p", language), 0, 1, language=language),
-            repetition_penalty=number(penalty, t("smp.penalty", language), 0.01, 10, language=language),
+            # Below 1 the penalty would raise seen tokens: the page teaches it as a penalty, so 1 is "off".
+            repetition_penalty=number(penalty, t("smp.penalty", language), 1, 10, language=language),
         )
     except ValueError as error:
         raise UserInputError(str(error)) from None
