@@ -117,7 +117,6 @@ def fit_to_context(
 class GenerationStep:
     """One step of a batch: each row's new token (``None`` if the row did not emit one)."""
 
-    index: int
     tokens: list[int | None]
     logprobs: list[float | None]  # log-probability under the raw model (temperature 1)
     sampled_probs: list[float | None]  # probability under the processed distribution sampled from
@@ -199,7 +198,7 @@ def _decode(
 
     start = layouts[0].first_pass_columns
     previous = 0
-    for step, current in enumerate(range(start, total)):
+    for current in range(start, total):
         if all(done):
             return
         begin = previous if use_cache else 0
@@ -241,7 +240,7 @@ def _decode(
             sampled[r] = sampled_probs[r]
             emitted[r] += 1
             done[r] = emitted[r] >= max_new_tokens or token == eos_id
-        yield GenerationStep(step, new, logprobs, sampled, logits, distribution)
+        yield GenerationStep(new, logprobs, sampled, logits, distribution)
 
 
 def generate(

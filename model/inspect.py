@@ -98,11 +98,15 @@ class ModelProbe:
             raise ValueError(f"k must be a whole number from 1 to {vocab}, got {k!r}")
         return k
 
+    def _stream_top(self, stream: int, k: int) -> tuple[torch.Tensor, TopTokens]:
+        """Stream ``stream``'s next-token probabilities ``[T, V]`` and their top ``k``."""
+        probs = self._stream_probs(stream)
+        top = probs.topk(self._check_k(k, probs.shape[-1]), dim=-1)
+        return probs, TopTokens(top.indices, top.values)
+
     def show_topk_token(self, layer: int, k: int = 10) -> TopTokens:
         """The top ``k`` next tokens if block ``layer``'s output were the last hidden state."""
-        probs = self._stream_probs(self._layer(layer) + 1)
-        top = probs.topk(self._check_k(k, probs.shape[-1]), dim=-1)
-        return TopTokens(top.indices, top.values)
+        return self._stream_top(self._layer(layer) + 1, k)[1]
 
     def logit_lens(self, k: int = 5) -> LogitLens:
         """``show_topk_token`` for the embeddings and every block at once, plus how sure each row
@@ -110,10 +114,9 @@ class ModelProbe:
         final_prediction = self.logits.argmax(dim=-1)
         top_ids, top_probs, final_probs = [], [], []
         for stream in range(self.n_layer + 1):
-            probs = self._stream_probs(stream)
-            top = probs.topk(self._check_k(k, probs.shape[-1]), dim=-1)
-            top_ids.append(top.indices)
-            top_probs.append(top.values)
+            probs, top = self._stream_top(stream, k)
+            top_ids.append(top.ids)
+            top_probs.append(top.probs)
             final_probs.append(probs.gather(-1, final_prediction[:, None])[:, 0])
         return LogitLens(torch.stack(top_ids), torch.stack(top_probs), final_prediction, torch.stack(final_probs))
 

@@ -21,7 +21,6 @@ class PaddedBatch:
     input_ids: torch.Tensor
     attention_mask: torch.Tensor
     lengths: tuple[int, ...]
-    side: PaddingSide
 
 
 def pad_batch(
@@ -41,9 +40,7 @@ def pad_batch(
         columns = slice(width - len(prompt), width) if side is PaddingSide.LEFT else slice(0, len(prompt))
         input_ids[row, columns] = torch.tensor(list(prompt), dtype=torch.long)
         attention_mask[row, columns] = 1
-    return PaddedBatch(
-        input_ids.to(device), attention_mask.to(device), tuple(len(p) for p in prompts), side
-    )
+    return PaddedBatch(input_ids.to(device), attention_mask.to(device), tuple(len(p) for p in prompts))
 
 
 def positions_from_mask(attention_mask: torch.Tensor) -> torch.Tensor:
