@@ -40,7 +40,8 @@ DETECT_LANGUAGE_JS = (
 
 def build_demo(hub: ModelHub) -> gr.Blocks:
     translated = Translated()
-    with gr.Blocks(title="Next-Token Lab") as demo:
+    # delete_cache: Gradio's copies of the CSV downloads go after a day, checked every hour.
+    with gr.Blocks(title="Next-Token Lab", delete_cache=(3600, 86_400)) as demo:
         with gr.Row():
             with gr.Column(scale=4):
                 translated(gr.Markdown(t("app.title")), value="app.title")

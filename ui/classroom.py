@@ -255,10 +255,13 @@ def wire(demo: gr.Blocks, links: DeepLinks, tabs: gr.Tabs, tab_components: dict[
                 by_component.get(panel)
         if tab_id not in tab_components or not chosen and all(value in (None, {}, []) for value in shown.values()):
             raise gr.Error(t("err.no_figures", language_code), title=t("err.title", language_code))
-        path = Path(tempfile.mkdtemp(prefix="next-token-lab-")) / f"next-token-lab-{tab_id}.csv"
-        # With a byte-order mark, Excel reads the file as UTF-8 (a Chinese Windows would guess GBK).
-        path.write_text(figures_to_csv(chosen, shown), encoding="utf-8-sig", newline="")
-        return gr.File(value=str(path), visible=True)
+        # gr.File copies the file into Gradio's cache as it is built, so ours goes at once (one
+        # folder per click would pile up in /tmp); app.py has Gradio clear its cache of old copies.
+        with tempfile.TemporaryDirectory(prefix="next-token-lab-") as folder:
+            path = Path(folder) / f"next-token-lab-{tab_id}.csv"
+            # With a byte-order mark, Excel reads the file as UTF-8 (a Chinese Windows would guess GBK).
+            path.write_text(figures_to_csv(chosen, shown), encoding="utf-8-sig", newline="")
+            return gr.File(value=str(path), visible=True)
 
     bar.csv_button.click(export_csv, [current_tab, language, *all_plots, *all_panels], bar.csv_file,
                          api_name="export_csv")
