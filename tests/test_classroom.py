@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import tempfile
 import tomllib
 from pathlib import Path
 from urllib.parse import parse_qsl, urlparse
@@ -211,12 +210,8 @@ def test_csv_export_of_the_tokens_tab_holds_every_token_id_and_each_tokens_text_
     tokens_tab = next(b for b in app.demo.blocks.values() if isinstance(b, gr.Tab) and b.id == "tokens")
     (ids_panel, ids_heading), (each_panel, each_heading) = panels_in(tokens_tab)
     _, _, ids, each = tokenize("héllo 你好 🍎", False, True, "en")
-    ours = lambda: set(Path(tempfile.gettempdir()).glob("next-token-lab-*/next-token-lab-tokens.csv"))  # noqa: E731
-    before = ours()
     file = _export_csv("tokens", "en", {ids_panel: ids, each_panel: each})
     assert file.value["orig_name"] == "next-token-lab-tokens.csv"  # the name the download gets
-    assert Path(file.value["path"]).is_relative_to(app.demo.GRADIO_CACHE), "served from Gradio's cache, which is cleared"
-    assert ours() <= before, "no copy of ours is left behind"
     with open(file.value["path"], "rb") as handle:
         assert handle.read(3) == b"\xef\xbb\xbf", "a byte-order mark, so Excel reads UTF-8"
     with open(file.value["path"], encoding="utf-8-sig") as handle:
@@ -292,3 +287,18 @@ def test_bars_and_lines_avoid_the_pale_yellow():
     sources = "\n".join(p.read_text() for p in (ROOT / "viz").glob("*.py") if p.name != "palette.py")
     assert "OKABE_ITO[i %" not in sources, "series colours cycle through SERIES_COLOURS (no yellow on white)"
 
+
+
+def test_csv_exports_share_one_folder_that_drops_exports_older_than_an_hour():
+    import os
+    import time
+
+    from ui.classroom import EXPORTS_KEPT_SECONDS, _export_root
+
+    root = _export_root()
+    old, recent = root / "old-export", root / "recent-export"
+    old.mkdir(exist_ok=True), recent.mkdir(exist_ok=True)
+    hours_ago = time.time() - EXPORTS_KEPT_SECONDS - 60
+    os.utime(old, (hours_ago, hours_ago))
+    assert _export_root() == root and not old.exists() and recent.exists()
+    recent.rmdir()

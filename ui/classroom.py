@@ -6,7 +6,10 @@ and CSV export by registering its inputs, handler and outputs.
 
 from __future__ import annotations
 
+import os
+import shutil
 import tempfile
+import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,6 +137,20 @@ def panels_in(block, heading: str = "") -> list[tuple[gr.JSON, str]]:
     return found
 
 
+EXPORTS_KEPT_SECONDS = 3600  # long enough to download; Gradio serves its own copy afterwards
+
+
+def _export_root() -> Path:
+    """The one folder this process writes CSV files under, cleared of exports older than an hour
+    on every export, so a term of clicks does not pile up in the temporary directory."""
+    root = Path(tempfile.gettempdir()) / f"next-token-lab-exports-{os.getpid()}"
+    root.mkdir(exist_ok=True)
+    for old in root.iterdir():
+        if time.time() - old.stat().st_mtime > EXPORTS_KEPT_SECONDS:
+            shutil.rmtree(old, ignore_errors=True)
+    return root
+
+
 def wire(demo: gr.Blocks, links: DeepLinks, tabs: gr.Tabs, tab_components: dict[str, gr.Tab], bar: ClassroomBar,
          language, model_choice, warm_up: tuple[Callable, list, list]) -> None:
     """Events: remember the open tab, build links, open links on load, projector mode, CSV export.
@@ -255,13 +272,10 @@ def wire(demo: gr.Blocks, links: DeepLinks, tabs: gr.Tabs, tab_components: dict[
                 by_component.get(panel)
         if tab_id not in tab_components or not chosen and all(value in (None, {}, []) for value in shown.values()):
             raise gr.Error(t("err.no_figures", language_code), title=t("err.title", language_code))
-        # gr.File copies the file into Gradio's cache as it is built, so ours goes at once (one
-        # folder per click would pile up in /tmp); app.py has Gradio clear its cache of old copies.
-        with tempfile.TemporaryDirectory(prefix="next-token-lab-") as folder:
-            path = Path(folder) / f"next-token-lab-{tab_id}.csv"
-            # With a byte-order mark, Excel reads the file as UTF-8 (a Chinese Windows would guess GBK).
-            path.write_text(figures_to_csv(chosen, shown), encoding="utf-8-sig", newline="")
-            return gr.File(value=str(path), visible=True)
+        path = Path(tempfile.mkdtemp(dir=_export_root())) / f"next-token-lab-{tab_id}.csv"
+        # With a byte-order mark, Excel reads the file as UTF-8 (a Chinese Windows would guess GBK).
+        path.write_text(figures_to_csv(chosen, shown), encoding="utf-8-sig", newline="")
+        return gr.File(value=str(path), visible=True)
 
     bar.csv_button.click(export_csv, [current_tab, language, *all_plots, *all_panels], bar.csv_file,
                          api_name="export_csv")
