@@ -59,7 +59,8 @@ def cumulative_curve(sorted_probs: Sequence[float], top_p: float, nucleus_size: 
                        text=f"{nucleus_size:,}", showarrow=False, font={"color": OKABE_ITO[2]})
     fig.update_xaxes(title=axis[0], type="log" if log_axis else "linear")
     if log_axis:  # every tick written out: plotly's own log ticks read "10 2 5 100", and "2" means 20
-        ticks = [m * 10**e for e in range(6) for m in (1, 2, 5) if m * 10**e <= len(cumulative)]
+        steps = (1, 2, 5) if len(cumulative) <= 5000 else (1, 5)  # past 5,000 the labels would crowd and tilt
+        ticks = [m * 10**e for e in range(6) for m in steps if m * 10**e <= len(cumulative)]
         fig.update_xaxes(tickvals=ticks, ticktext=[f"{v:,}" for v in ticks])
     fig.update_yaxes(title=axis[1], range=[0, 1.02])
     return finish(fig, title, summary, height=360)
