@@ -263,6 +263,22 @@ def test_switching_language_redraws_the_open_tab_and_later_the_others(app_url, b
     page.close()
 
 
+def test_a_language_switch_redraws_a_section_from_the_inputs_it_was_drawn_with(app_url, browser):
+    """A seed changed after generating, its button not pressed: the switch changes the words, not the text."""
+    page = new_page(browser)
+    page.goto(f"{app_url}?tab=sampling")
+    page.wait_for_selector("#smp-stages .js-plotly-plot", timeout=60_000)
+    page.locator("#smp-generate").click()
+    page.wait_for_selector("#smp-generated .ntl-lines", timeout=60_000)
+    generated = page.locator("#smp-generated .ntl-lines").inner_text()
+    page.locator("#smp-seed input").fill("7")
+    page.locator("#smp-prompt textarea").fill("JULIET:")
+    page.locator("#language label", has_text="中文").click()
+    page.wait_for_function("/[\u4e00-\u9fff]/.test(document.querySelector('#smp-generated').innerText)", timeout=30_000)
+    assert page.locator("#smp-generated .ntl-lines").inner_text() == generated
+    page.close()
+
+
 def test_choosing_another_view_redraws_without_the_button(app_url, browser):
     page = new_page(browser)
     page.goto(f"{app_url}?tab=padding")

@@ -134,18 +134,22 @@ class RecentResults:
         return result
 
 
-def redraw_on_language_switch(link: TabLink, drawn: Any, handler: Callable, inputs: list, outputs: list,
-                              name: str) -> None:
-    """A section a person already drew redraws when they switch language; one never drawn stays empty.
+def redraw_on_language_switch(link: TabLink, drawn_by: Sequence, handler: Callable, inputs: list, outputs: list,
+                              name: str, language: Any) -> None:
+    """A section a person drew redraws when they switch language, from the inputs it was drawn with.
 
-    ``drawn`` is a light component of the section (its facts, its text, its state) that is empty
-    until the section's button was pressed. Inputs that became invalid since keep the old drawing
-    rather than raising an error about a section nobody is looking at. The redraw is registered
-    on the tab's ``link``: the page runs it after the open tab's own redraw, so what a person is
-    looking at changes first.
+    ``drawn_by`` are the events that draw it (a button's click); when one succeeds, the values of
+    ``inputs`` are kept for this page. A language switch runs ``handler`` on those values with only
+    ``language`` changed: a prompt edited since, or a knob moved, does not change a drawing whose
+    button was not pressed. A section never drawn stays empty; inputs that no longer run keep the
+    old drawing. The redraw is registered on the tab's ``link``: the page runs it after the open
+    tab's own redraw, so what a person is looking at changes first.
     """
-
     unchanged = gr.skip() if len(outputs) == 1 else tuple(gr.skip() for _ in outputs)
+    submitted = gr.State()  # the inputs of the last drawing, or None before the first
+    for event in drawn_by:
+        event.success(lambda *values: list(values), inputs, submitted, queue=False,
+                      api_name=f"{name}_inputs", api_visibility="private")
 
     def last_frame(*values):  # a streaming handler (generation): the new words, without the animation
         frame = unchanged
@@ -155,16 +159,16 @@ def redraw_on_language_switch(link: TabLink, drawn: Any, handler: Callable, inpu
 
     run = last_frame if inspect.isgeneratorfunction(handler) else handler
 
-    def redraw(shown, *values):
-        if shown in (None, "", {}, []):
+    def redraw(values, language_code):
+        if values is None:
             return unchanged
         try:
-            return run(*values)
+            return run(*[language_code if component is language else value for component, value in zip(inputs, values)])
         except gr.Error:
             log.info("%s kept its drawing: its inputs no longer run", name)
             return unchanged
 
-    link.sections.append(SectionRedraw(redraw, [drawn, *inputs], outputs, name))
+    link.sections.append(SectionRedraw(redraw, [submitted, language], outputs, name))
 
 
 def hover_words(language: str) -> dict[str, str]:

@@ -701,26 +701,28 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
     link.handler, link.inputs, link.outputs = probe_handler, probe_inputs, probe_outputs
     kv_cache_run, kv_cache_step, next_step = make_cache_handlers(hub)
     shown = [kv_html, kv_attention, kv_timing, kv_facts]
-    kv_button.click(kv_cache_run, [model_choice, kv_prompt, kv_new, language], [kv_record, kv_step],
-                    api_name="kv_cache_run").then(kv_cache_step, [kv_record, kv_step, language], shown,
-                                                  api_name="kv_cache_show")
-    kv_step.release(kv_cache_step, [kv_record, kv_step, language], shown, api_name="kv_cache_step")
-    kv_next.click(next_step, [kv_record, kv_step, language], kv_step, api_name="kv_cache_next").then(
+    kv_shown = kv_button.click(kv_cache_run, [model_choice, kv_prompt, kv_new, language], [kv_record, kv_step],
+                               api_name="kv_cache_run").then(kv_cache_step, [kv_record, kv_step, language], shown,
+                                                             api_name="kv_cache_show")
+    kv_stepped = kv_step.release(kv_cache_step, [kv_record, kv_step, language], shown, api_name="kv_cache_step")
+    kv_next_shown = kv_next.click(next_step, [kv_record, kv_step, language], kv_step, api_name="kv_cache_next").then(
         kv_cache_step, [kv_record, kv_step, language], shown, api_name="kv_cache_next_show")
     dec_inputs = [model_choice, dec_prompt, dec_new, beam_width, top_k, top_p, min_p, penalty, seed, language]
     dec_outputs = [dec_table, dec_bars, dec_facts]
     dec_handler = make_decoding_handler(hub)
-    dec_button.click(dec_handler, dec_inputs, dec_outputs, api_name="decoding_strategies")
+    decoded = dec_button.click(dec_handler, dec_inputs, dec_outputs, api_name="decoding_strategies")
     tf_run = gr.State()  # the run on screen, so that a language redraw does not measure again
     tf_inputs = [model_choice, tf_text, tf_prompt, language]
     tf_outputs = [tf_html, gen_html, tf_summary, tf_bars, tf_facts, tf_run]
     tf_handler = make_teacher_forcing_handler(hub)
-    tf_button.click(tf_handler, tf_inputs, tf_outputs, api_name="teacher_forcing")
+    measured = tf_button.click(tf_handler, tf_inputs, tf_outputs, api_name="teacher_forcing")
     about_outputs = [about_text, about_curves, about_channels, about_report]
     about_handler = make_about_handler(hub)
-    about_button.click(about_handler, [language], about_outputs, api_name="about_model")
+    about_shown = about_button.click(about_handler, [language], about_outputs, api_name="about_model")
     # The probe redraws with the tab (the link handler); these sections redraw only if they were drawn.
-    redraw_on_language_switch(link, kv_record, kv_cache_step, [kv_record, kv_step, language], shown, "kv_cache_in_language")
-    redraw_on_language_switch(link, dec_facts, dec_handler, dec_inputs, dec_outputs, "decoding_in_language")
-    redraw_on_language_switch(link, tf_facts, tf_handler, [*tf_inputs, tf_run], tf_outputs, "teacher_forcing_in_language")
-    redraw_on_language_switch(link, about_text, about_handler, [language], about_outputs, "about_model_in_language")
+    redraw_on_language_switch(link, [kv_shown, kv_stepped, kv_next_shown], kv_cache_step, [kv_record, kv_step, language],
+                              shown, "kv_cache_in_language", language)
+    redraw_on_language_switch(link, [decoded], dec_handler, dec_inputs, dec_outputs, "decoding_in_language", language)
+    redraw_on_language_switch(link, [measured], tf_handler, [*tf_inputs, tf_run], tf_outputs, "teacher_forcing_in_language",
+                              language)
+    redraw_on_language_switch(link, [about_shown], about_handler, [language], about_outputs, "about_model_in_language", language)

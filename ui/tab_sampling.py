@@ -180,7 +180,7 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
         facts = gr.JSON()
     with gr.Row():
         draws = translated(NumberSlider(100, MAX_DRAWS, value=5000, step=100, label=t("smp.draws")), label="smp.draws")
-        seed = translated(NumberBox(0, precision=0, label=t("smp.seed")), label="smp.seed")
+        seed = translated(NumberBox(0, precision=0, label=t("smp.seed"), elem_id="smp-seed"), label="smp.seed")
         draw_button = translated(gr.Button(t("smp.draw")), value="smp.draw")
     histogram = gr.Plot(show_label=False, elem_id="smp-histogram")
     with translated(gr.Accordion(t("smp.draw_facts"), open=False), label="smp.draw_facts"):
@@ -200,9 +200,9 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
     link.fields.update(prompt=prompt, penalty=penalty, temperature=temperature, top_k=top_k, top_p=top_p, min_p=min_p,
                        draws=draws, seed=seed, new=max_new)
     link.handler, link.inputs, link.outputs = distribution, knobs + [language], outputs
-    draw_button.click(draw, knobs + [draws, seed, language], [histogram, draw_facts], api_name="draw_samples")
-    generate_button.click(generate_text, knobs + [max_new, seed, language], [generated], api_name="generate")
-    redraw_on_language_switch(link, draw_facts, draw, knobs + [draws, seed, language], [histogram, draw_facts],
-                              "draw_samples_in_language")
-    redraw_on_language_switch(link, generated, generate_text, knobs + [max_new, seed, language], [generated],
-                              "generate_in_language")
+    drawn = draw_button.click(draw, knobs + [draws, seed, language], [histogram, draw_facts], api_name="draw_samples")
+    generated_by = generate_button.click(generate_text, knobs + [max_new, seed, language], [generated], api_name="generate")
+    redraw_on_language_switch(link, [drawn], draw, knobs + [draws, seed, language], [histogram, draw_facts],
+                              "draw_samples_in_language", language)
+    redraw_on_language_switch(link, [generated_by], generate_text, knobs + [max_new, seed, language], [generated],
+                              "generate_in_language", language)
