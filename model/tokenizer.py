@@ -105,9 +105,10 @@ class Tokenizer:
         return self.encoding.n_vocab
 
     def encode(self, text: str, allow_special: bool = False) -> list[int]:
-        """Text → ids. A typed ``<|endoftext|>`` is ordinary text unless ``allow_special``."""
+        """Text → ids. A typed ``<|endoftext|>`` is ordinary text unless ``allow_special``; other
+        special tokens (``<|fim_prefix|>``, ...) stay text either way, as the page's box promises."""
         if allow_special:
-            return self.encoding.encode(text, allowed_special="all")
+            return self.encoding.encode(text, allowed_special={ENDOFTEXT}, disallowed_special=())
         return self.encoding.encode_ordinary(text)
 
     def decode(self, ids: list[int]) -> str:

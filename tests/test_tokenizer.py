@@ -66,6 +66,9 @@ def test_matches_tiktoken_get_encoding(tmp_path, monkeypatch):
         reference = tiktoken.get_encoding(theirs)
         assert get_tokenizer(ours).encode(text) == reference.encode_ordinary(text)
         assert get_tokenizer(ours).encode(text, allow_special=True) == reference.encode(text, allowed_special="all")
+        # Only <|endoftext|> becomes special: another special token's string stays text.
+        fim = "a<|fim_prefix|>b<|endoftext|>"
+        assert get_tokenizer(ours).encode(fim, allow_special=True) == reference.encode_ordinary("a<|fim_prefix|>b") + [reference.eot_token]
 
 
 def test_endoftext_is_text_unless_allowed():
