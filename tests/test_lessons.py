@@ -36,6 +36,7 @@ def test_greedy_stage_chart_shows_the_survivor_and_the_tokens_it_beat(hub):
     histogram, draw_facts = draw("bundled", ROMEO, 1.0, 0.0, 0, 1.0, 0.0, 500, 0, "en")
     assert draw_facts["total_variation"] == 0.0
     assert [len(bars.x) for bars in histogram.data] == [1, 1], "one token can be drawn, so one bar"
+    assert "nothing is left to chance" in histogram.layout.title.text and "Total variation" not in histogram.layout.title.text
 
 
 def test_padding_table_says_bit_for_bit_only_when_it_is(hub):

@@ -241,6 +241,7 @@ EN = {
     "smp.fig.sweep": "Temperature sweep",
     "smp.fig.sweep_summary": "Low temperature sharpens the distribution, high temperature flattens it.",
     "smp.fig.draws": "{n:,} seeded draws (seed {seed}) against their distribution",
+    "smp.fig.draws_one": "Only one token can be drawn here, {token}, so all {n:,} draws are it: nothing is left to chance.",
     "smp.fig.draws_summary": (
         "Total variation distance between draws and distribution: {tv:.4f}. An exact sampler making the same "
         "{n:,} draws is off too: {mean:.4f} on average over {runs} simulated runs, 90 % of them between {low:.4f} and {high:.4f}. "
@@ -694,6 +695,7 @@ ZH = {
     "smp.fig.sweep": "温度扫描",
     "smp.fig.sweep_summary": "温度低，分布变尖；温度高，分布变平。",
     "smp.fig.draws": "{n:,} 次带种子的抽样（种子 {seed}）与其分布对比",
+    "smp.fig.draws_one": "这里只有一个词元可能被抽中：{token}，所以 {n:,} 次抽样全都是它，没有任何随机性。",
     "smp.fig.draws_summary": (
         "抽样结果与分布之间的总变差距离：{tv:.4f}。一个完全精确的抽样器做同样 {n:,} 次抽样也会有偏差："
         "{runs} 次模拟平均 {mean:.4f}，其中 90% 落在 {low:.4f}–{high:.4f} 之间。这部分差距来自随机性，抽样越多就越小。"

@@ -11,6 +11,7 @@ import torch
 
 from model import SamplingConfig, fit_to_context, process_logits, stream_generate
 from model.sampling import STAGES, entropy, fewest_tokens_reaching, sample_many, sampling_noise, seen_tokens, total_variation
+from viz.common import quoted
 from viz.sampling import cumulative_curve, draws_vs_distribution, generated_html, stage_bars, temperature_sweep
 
 from .common import NumberBox, NumberSlider, MAX_NEW_TOKENS, MAX_PROMPT_CHARACTERS, Translated, UserInputError, redraw_on_language_switch, friendly, hover_words, on_gpu, normalise_language, number, t, text_input
@@ -127,11 +128,14 @@ def make_handlers(hub: ModelHub) -> tuple[Callable[..., tuple], Callable[..., tu
         tv = total_variation(counts, probs[0])
         noise = sampling_noise(probs[0], draws, NOISE_RUNS, seed)
         low, high = np.quantile(noise, [0.05, 0.95])
+        if int((probs[0] > 0).sum()) == 1:  # greedy, or filters that leave one token: no chance to measure
+            summary = t("smp.fig.draws_one", language).format(token=quoted(labels[0]), n=draws)
+        else:
+            summary = t("smp.fig.draws_summary", language).format(tv=tv, mean=float(noise.mean()), low=low, high=high,
+                                                                  runs=NOISE_RUNS, n=draws)
         fig = draws_vs_distribution(labels, probs[0, shown].tolist(), counts[shown].tolist(),
                                     (t("smp.expected", language), t("smp.observed", language)),
-                                    t("smp.fig.draws", language).format(n=draws, seed=seed),
-                                    t("smp.fig.draws_summary", language).format(tv=tv, mean=float(noise.mean()), low=low,
-                                                                                high=high, runs=NOISE_RUNS, n=draws))
+                                    t("smp.fig.draws", language).format(n=draws, seed=seed), summary)
         return fig, {"draws": draws, "seed": seed, "total_variation": round(tv, 6),
                      "exact_sampler_total_variation": {"runs": NOISE_RUNS, "mean": round(float(noise.mean()), 6),
                                                        "p05": round(float(low), 6), "p95": round(float(high), 6)}}
