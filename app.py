@@ -109,9 +109,10 @@ def build_demo(hub: ModelHub) -> gr.Blocks:
         described = [status, model_facts, layer, head, model_choice, fell_back]
         # A smaller model has fewer layers and heads: the view moves onto the last one that exists
         # (in the browser, so no request carries the out-of-range value to the server's check).
-        # ``input``: a person's choice, which also ends an earlier fallback. The page's own changes (a
-        # link's model, the fallback to the bundled one) are described by the warm-up and the fallback.
-        model_choice.input(describe_model, [model_choice, language], described, api_name="model_info").then(
+        # ``select``: a person's choice (a dropdown's ``input`` fires twice per choice in Gradio 6.31:
+        # two downloads tried, two warnings), which also ends an earlier fallback. The page's own
+        # changes (a link's model, the fallback to the bundled one) are described by the warm-up.
+        model_choice.select(describe_model, [model_choice, language], described, api_name="model_info").then(
             None, [layer, head, model_facts], [layer, head],
             js="(layer, head, facts) => [Math.min(layer, facts.layers - 1), Math.min(head, facts.heads - 1)]")
         language.change(describe_model, [model_choice, language, fell_back], described, api_name="model_info_in_language",

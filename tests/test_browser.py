@@ -332,8 +332,7 @@ def larger_gpt2(tmp_path):
     try:
         yield
     finally:
-        app.hub.gpt2_folder = None
-        app.hub._models.pop("gpt2", None)
+        app.hub.gpt2_folder = None  # back to the Hub (offline here), the folder's model forgotten
 
 
 def test_a_smaller_model_moves_the_view_onto_its_last_layer_and_head(app_url, browser, larger_gpt2):

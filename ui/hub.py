@@ -57,11 +57,24 @@ class ModelHub:
     """
 
     def __init__(self, gpt2_folder: str | Path | None = None, device: torch.device | str | None = None) -> None:
-        self.gpt2_folder = Path(gpt2_folder) if gpt2_folder else None
         self.device = device
         self._models: dict[str, LoadedModel] = {}
         self._failures: dict[str, tuple[ModelUnavailableError, float]] = {}
         self._locks = {key: threading.Lock() for key in MODEL_CHOICES}
+        self.gpt2_folder = gpt2_folder
+
+    @property
+    def gpt2_folder(self) -> Path | None:
+        """Where GPT-2 loads from (``None``: the Hub)."""
+        return self._gpt2_folder
+
+    @gpt2_folder.setter
+    def gpt2_folder(self, folder: str | Path | None) -> None:
+        """A new source for GPT-2: what was loaded, or failed, from the old one is forgotten."""
+        with self._locks["gpt2"]:
+            self._gpt2_folder = Path(folder) if folder else None
+            self._models.pop("gpt2", None)
+            self._failures.pop("gpt2", None)
 
     def get(self, key: str) -> LoadedModel:
         if key not in MODEL_CHOICES:
