@@ -203,6 +203,8 @@ def test_choosing_gpt2_offline_falls_back_to_the_bundled_model(app_url, browser)
     page.screenshot(path=str(SCREENSHOTS / "gpt2-offline.png"))
     assert page.locator("#model-choice input").input_value() == "bundled"
     page.wait_for_timeout(1500)  # the fallback's own change of the dropdown must not describe it again
+    warnings = " ".join(page.locator(".toast-body").all_inner_texts())
+    assert warnings.count("could not be loaded here") == 1, f"one choice, one attempt, one warning: {warnings!r}"
     assert "bundled ·" in status.inner_text() and "could not be loaded here" in status.inner_text()
     assert page.locator(".error").count() == 0, "no control is left showing Error"
     page.locator("#language label", has_text="中文").click()  # the note stays, in the new language
