@@ -168,6 +168,13 @@ def test_projector_mode_and_copy_link(app_url, browser):
                            timeout=60_000)
     page.wait_for_timeout(300)
     assert page.evaluate(TITLES_CUT_JS) == []
+    page.goto(f"{app_url}?tab=padding")  # a reload, or a lesson opened from the presets: still on
+    page.wait_for_function("document.body.classList.contains('ntl-projector')", timeout=30_000)
+    assert page.locator("#projector input").is_checked()
+    page.locator("#projector input").uncheck()
+    page.reload()
+    page.wait_for_selector("#pad-grids .js-plotly-plot", timeout=60_000)
+    assert not page.locator("#projector input").is_checked() and page.evaluate("!document.body.classList.contains('ntl-projector')")
     page.close()
 
 

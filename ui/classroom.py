@@ -30,6 +30,7 @@ PROJECTOR_FONT_SIZE = 17
 # on the page now, and, through one observer, every figure drawn later while the mode is on.
 PROJECTOR_JS = f"""(on) => {{
   document.body.classList.toggle('ntl-projector', Boolean(on));
+  try {{ localStorage.setItem('ntl-projector', on ? '1' : '0'); }} catch (error) {{}}  // kept for the next page
   window.ntlFigureFont = on ? {PROJECTOR_FONT_SIZE} : {FONT_SIZE};
   const resize = () => document.querySelectorAll('.js-plotly-plot').forEach((plot) => {{
     if (window.Plotly && plot._fullLayout && plot._fullLayout.font.size !== window.ntlFigureFont) {{
@@ -59,6 +60,9 @@ PROJECTOR_JS = f"""(on) => {{
     window.ntlFigureObserver.observe(document.body, {{childList: true, subtree: true}});
   }}
 }}"""
+# A lesson opened from the presets, or a reload, keeps the projector on (this browser only: a copied
+# link does not switch it on for a student at home).
+REMEMBERED_PROJECTOR_JS = "() => { try { return localStorage.getItem('ntl-projector') === '1'; } catch (error) { return false; } }"
 ABSOLUTE_LINK_JS = (
     "(query) => { if (!query) return query; const url = location.origin + location.pathname + query;"
     " if (navigator.clipboard) { navigator.clipboard.writeText(url).catch(() => {}); } return url; }"
@@ -249,6 +253,7 @@ def wire(demo: gr.Blocks, links: DeepLinks, tabs: gr.Tabs, tab_components: dict[
         run_link, [pending, *run_inputs], run_outputs, api_name="run_link", api_visibility="private")
 
     bar.projector.change(None, bar.projector, None, js=PROJECTOR_JS, api_name="projector", api_visibility="private")
+    demo.load(None, None, bar.projector, js=REMEMBERED_PROJECTOR_JS, api_name="projector_remembered", api_visibility="private")
 
     plots = {tab_id: plots_in(tab) for tab_id, tab in tab_components.items()}
     panels = {tab_id: panels_in(tab) for tab_id, tab in tab_components.items()}
