@@ -175,3 +175,15 @@ def test_the_nucleus_curve_reaches_p_at_its_marker_and_the_summary_counts_ties(h
     if kept > fewest:
         assert f"keeps {kept:,}" in summary and bool(torch.isclose(probs.sort(descending=True).values[fewest - 1],
                                                                     probs.sort(descending=True).values[kept - 1]))
+
+
+def test_teacher_forcing_says_when_the_text_is_shorter_than_the_slider_asks(hub):
+    from ui.tab_inside import make_teacher_forcing_handler
+
+    teacher = make_teacher_forcing_handler(hub)
+    tokens = len(hub.get("bundled").tokenizer.encode("To be, or not"))
+    *_, summary, _, facts, _ = teacher("bundled", "To be, or not", 20, "en")
+    assert f"asks for 20 prompt tokens, but the text has only {tokens}" in summary
+    assert facts["generation"]["prompt_tokens"] == tokens - 1 and facts["generation"]["tokens_generated"] == 1
+    *_, summary, _, _, _ = teacher("bundled", "To be, or not", 2, "zh")
+    assert "滑块" not in summary, "nothing to say when the slider fits"

@@ -416,6 +416,10 @@ EN = {
         "{generated} token{generated_s} in <b>{passes} forward pass{passes_es}</b> ({gen_ms:.1f} ms); tokens that "
         "match the text: {matches} of {generated}."
     ),
+    "ins.tf.shortened": (
+        " The slider asks for {asked} prompt tokens, but the text has only {tokens}: generation starts after "
+        "token {start}, leaving one to predict."
+    ),
     "ins.tf.fig.title": "The loss at every position, from one forward pass",
     "ins.tf.fig.summary": (
         "Mean {mean:.3f} nats over {n} position{s} — the training loss on this text (perplexity {ppl:.1f})."
@@ -857,6 +861,7 @@ ZH = {
         "<b>{passes} 次前向计算</b>（{gen_ms:.1f} 毫秒）写出 {generated} 个词元"
         "，其中 {matches} 个与原文相同。"
     ),
+    "ins.tf.shortened": "滑块要求 {asked} 个提示词元，但这段文字只有 {tokens} 个：生成从第 {start} 个词元之后开始，留一个词元来预测。",
     "ins.tf.fig.title": "每个位置的损失：只用一次前向计算",
     "ins.tf.fig.summary": (
         "{n} 个位置的平均损失为 {mean:.3f} nats——这就是这段文本上的训练损失（困惑度 "

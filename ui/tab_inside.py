@@ -391,8 +391,8 @@ def make_teacher_forcing_handler(hub: ModelHub) -> Callable[..., tuple]:
         if len(ids) < 2:
             raise UserInputError(t("ins.tf.err.short", language))
         # The slider's default (4) may exceed a short text: keep at least one token to predict.
-        prompt_tokens = min(number(prompt_tokens, t("ins.tf.prompt_tokens", language), 1, MAX_TF_PROMPT, integer=True,
-                                   language=language), len(ids) - 1)
+        asked = number(prompt_tokens, t("ins.tf.prompt_tokens", language), 1, MAX_TF_PROMPT, integer=True, language=language)
+        prompt_tokens = min(asked, len(ids) - 1)
         inputs = (loaded.key, tuple(ids), prompt_tokens)
         run = shown if isinstance(shown, TimedRun) and shown.inputs == inputs else _score_and_generate(loaded, ids, prompt_tokens)
         labels = _texts(tokenizer, ids)
@@ -434,6 +434,8 @@ def make_teacher_forcing_handler(hub: ModelHub) -> Callable[..., tuple]:
             matches=sum(matches), generated=len(generated),
             n_s=plural_s(len(losses)), generated_s=plural_s(len(generated)), passes_es="" if len(generated) == 1 else "es",
         )
+        if asked > prompt_tokens:
+            summary += t("ins.tf.shortened", language).format(asked=asked, tokens=len(ids), start=prompt_tokens)
         return text_html, generation, f"<p>{summary}</p>", bars, facts, run
 
     return teacher_vs_generation
