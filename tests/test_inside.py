@@ -290,6 +290,10 @@ def test_kv_cache_endpoints_share_one_run(client):
     assert facts["identical_tokens"] and facts["steps"] == 6 and "缓存" in html
     assert facts["new_tokens"] == generate(loaded.model, [loaded.tokenizer.encode("JULIET:\nO Romeo")], 6).new_tokens[0]
     assert client.predict(6, "en", api_name="/kv_cache_next") == 1  # wraps after the last step
+    first, *_ = client.predict(1, "en", api_name="/kv_cache_step")
+    last, *_ = client.predict(6, "en", api_name="/kv_cache_step")
+    assert "1 / 6" in first and "the same work with or without the cache" in first, "step 1 is the prompt's own pass"
+    assert "6 / 6 (the last" in last and "starts over" in last and "the same work" not in last
     assert client.predict(2, "en", api_name="/kv_cache_next") == 3
 
 

@@ -134,9 +134,9 @@ def test_a_language_redraw_changes_the_words_but_neither_recomputes_nor_remeasur
 
 
 def test_padding_table_writes_large_differences_plainly_and_rounding_sized_ones_in_e_notation():
-    from ui.tab_padding import _difference
+    from ui.common import logit_difference
 
-    assert [_difference(v) for v in (0.0, 1.34e-05, 0.0312, 4.07, 11.4)] == ["0", "1.34e-05", "0.0312", "4.07", "11.4"]
+    assert [logit_difference(v) for v in (0.0, 1.34e-05, 0.0312, 4.07, 11.4)] == ["0", "1.34e-05", "0.0312", "4.07", "11.4"]
 
 
 def test_a_low_temperature_removes_no_token_from_the_kept_counts(hub):

@@ -134,6 +134,11 @@ class RecentResults:
         return result
 
 
+def logit_difference(value: float) -> str:
+    """A logit difference as a person reads it: 11.4 or 0.0312, 0 when exact, and 1.4e-05 only for rounding-sized ones."""
+    return "0" if value == 0 else f"{value:.2e}" if value < 0.01 else f"{value:.3g}"
+
+
 def redraw_on_language_switch(link: TabLink, drawn_by: Sequence, handler: Callable, inputs: list, outputs: list,
                               name: str, language: Any) -> None:
     """A section a person drew redraws when they switch language, from the inputs it was drawn with.

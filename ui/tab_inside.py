@@ -46,6 +46,7 @@ from .common import (
     Translated,
     UserInputError,
     friendly,
+    logit_difference,
     normalise_language,
     number,
     on_gpu,
@@ -223,7 +224,10 @@ def make_cache_handlers(hub: ModelHub) -> tuple[Callable[..., tuple], Callable[.
         cached = current["cache_shape"][2]  # positions in the cache after this step
         tokens = record["tokens"]
         produced = tokens[record["prompt_tokens"] + step - 1]
+        last = t("ins.kv.last", language) if step == len(steps) else ""
+        prefill = t("ins.kv.prefill", language) if step == 1 else ""  # the prompt's pass: the same work both ways
         rows = [
+            (t("ins.kv.step", language), f"{step} / {len(steps)}{last}"),
             (t("ins.kv.row.fed", language), str(current["columns_with_cache"])),
             (t("ins.kv.row.query", language), str(current["query_shape"])),
             (t("ins.kv.row.keys", language), str(current["cache_shape"])),
@@ -232,8 +236,8 @@ def make_cache_handlers(hub: ModelHub) -> tuple[Callable[..., tuple], Callable[.
             (t("ins.kv.row.bytes", language), f"{current['cache_bytes']:,} / {current['cache_bytes_allocated']:,}"),
             (t("ins.kv.row.token", language), f"{quoted(produced)} (id {current['token']}) · "
              + t("ins.kv.same" if current["token"] == current["token_without_cache"] else "ins.kv.different", language)),
-            (t("ins.kv.row.time", language), f"{current['ms_with_cache']:.2f} ms / {current['ms_without_cache']:.2f} ms"),
-            (t("ins.kv.row.dlogit", language), f"{current['max_abs_logit_difference']:.2e}"),
+            (t("ins.kv.row.time", language), f"{current['ms_with_cache']:.2f} ms / {current['ms_without_cache']:.2f} ms{prefill}"),
+            (t("ins.kv.row.dlogit", language), logit_difference(current["max_abs_logit_difference"])),
         ]
         step_html = cache_step_html(rows, tokens[:cached], produced)
         n_layer = len(current["attention"])

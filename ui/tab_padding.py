@@ -14,7 +14,7 @@ from viz.common import marked
 from viz.attention import prediction_bars
 from viz.padding import layout_grids
 
-from .common import MAX_BATCH, NumberSlider, MAX_PROMPT_CHARACTERS, RecentResults, Translated, UserInputError, choice, friendly, hover_words, named_choices, on_gpu, normalise_language, number, t, text_input
+from .common import MAX_BATCH, NumberSlider, MAX_PROMPT_CHARACTERS, RecentResults, Translated, UserInputError, choice, friendly, hover_words, logit_difference, named_choices, on_gpu, normalise_language, number, t, text_input
 from .i18n import plural_s
 from .deeplinks import TabLink
 from .hub import LoadedModel, ModelHub
@@ -116,14 +116,9 @@ def _results_table(comparison: StrategyComparison, tokenizer, language: str) -> 
             else:
                 verdict = f'✗ {t("pad.differs_at", language).format(i=c.first_divergence + 1)}'
             rows.append(f"<tr><td>{t(f'pad.name.{strategy.value}', language)}</td><td>#{c.row}</td><td>{''.join(pieces)}</td><td>{verdict}</td>"
-                        f"<td>{_difference(c.max_abs_dlogit)}</td></tr>")
+                        f"<td>{logit_difference(c.max_abs_dlogit)}</td></tr>")
     note = f'<p>≈ {t("pad.same_tokens_why", language)}</p>' if agree_by_luck else ""
     return f'<table class="ntl-table"><thead><tr>{header}</tr></thead><tbody>{"".join(rows)}</tbody></table>{note}'
-
-
-def _difference(value: float) -> str:
-    """A logit difference as a person reads it: 11.4 or 0.0312, and 1.4e-05 only for rounding-sized ones."""
-    return "0" if value == 0 else f"{value:.2e}" if value < 0.01 else f"{value:.3g}"
 
 
 def row_range(prompts_text: str):
