@@ -15,6 +15,7 @@ from viz.attention import attention_heatmap, heads_grid, mask_gallery, mask_heat
 
 from .common import MAX_NEW_TOKENS, MAX_PROMPT_CHARACTERS, NumberSlider, Translated, UserInputError, choice, friendly, hover_words, named_choices, on_gpu, normalise_language, number, t, text_input
 from .deeplinks import TabLink
+from .i18n import plural_s
 from .hub import ModelHub
 
 MASK_KINDS = [k.value for k in MaskKind]
@@ -70,8 +71,10 @@ def make_attention_handler(hub: ModelHub) -> Callable[..., tuple]:
         prefix_length = number(prefix_length, t("att.prefix", language), 0, config.n_positions, integer=True, language=language)
         window = number(window, t("att.window", language), 1, config.n_positions, integer=True, language=language)
 
+        generated = 0
         if extend:
             continuation = generate(model, prompts, extend, pad_id=pad_id)
+            generated = len(continuation.new_tokens[row])
             prompts = [p + new for p, new in zip(prompts, continuation.new_tokens)]
         batch = pad_batch(prompts, pad_id, padding_side, device=model.device)
         out = model(batch.input_ids, attention_mask=batch.attention_mask, mask_kind=mask_kind,
@@ -91,7 +94,8 @@ def make_attention_handler(hub: ModelHub) -> Callable[..., tuple]:
         heatmap = attention_heatmap(
             weights[head], labels, t("att.fig.head", language).format(layer=layer, head=head, mask=applied_name),
             t("att.fig.head_summary", language).format(n=len(labels), pads=len(pads))
-            + (t("att.row_fallback", language) if asked_row != row else ""), pads,
+            + (t("att.row_fallback", language) if asked_row != row else "")
+            + (t("att.generated_note", language).format(n=generated, s=plural_s(generated)) if generated else ""), pads,
             (t("att.axis.key", language), t("att.axis.query", language)), hover_words(language),
         )
         grid = heads_grid(weights, labels, t("att.fig.heads", language).format(layer=layer),
@@ -168,7 +172,8 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
     handler = make_attention_handler(hub)
     run.click(handler, inputs, outputs, api_name="attention")
     # Choosing another view of the same prompts redraws at once; editing the prompts still waits for the button.
-    gr.on([layer.release, head.release, row.input, padding_side.input, mask_kind.input, prefix_length.release, window.release],
+    gr.on([layer.release, head.release, row.input, padding_side.input, mask_kind.input, prefix_length.release, window.release,
+           extend.release],
           handler, inputs, outputs, trigger_mode="always_last", api_name="attention_on_change", api_visibility="private")
     link.fields.update(a=prompt_a, b=prompt_b, side=padding_side, mask=mask_kind, prefix=prefix_length, window=window,
                        layer=layer, head=head, row=row, extend=extend)
