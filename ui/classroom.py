@@ -108,7 +108,7 @@ def build_bar(translated: Translated, tab_titles: dict[str, str]) -> ClassroomBa
         csv_button = translated(gr.Button(t("app.csv"), size="sm", elem_id="csv-button"), value="app.csv")
     link_box = translated(gr.Textbox(label=t("app.link"), interactive=False, visible=False, elem_id="link-box",
                                      buttons=["copy"], max_lines=2), label="app.link")
-    csv_file = gr.File(visible=False, elem_id="csv-file")
+    csv_file = translated(gr.File(label=t("app.csv_file"), visible=False, elem_id="csv-file"), label="app.csv_file")
     notice = gr.Markdown(visible=False, elem_id="link-notice")
     with translated(gr.Accordion(t("app.presets"), open=False, elem_id="presets"), label="app.presets"):
         titles = {tab: key for tab, key in tab_titles.items()}
