@@ -135,7 +135,7 @@ def test_chips_stop_at_a_readable_number_but_counts_and_ids_cover_everything():
     assert chips.count('class="ntl-chip"') == 3 * MAX_CHIPS
     assert ids["gpt2"] == get_tokenizer("gpt2").encode(text) and len(ids["gpt2"]) > MAX_CHIPS
     assert f"Showing the first {MAX_CHIPS:,} of {len(ids['gpt2']):,} tokens" in chips
-    assert f"<td>{len(ids['gpt2'])}</td>" in stats
+    assert f"<td>{len(ids['gpt2']):,}</td>" in stats and f"<td>{len(text):,}</td>" in stats  # thousands separated, like the vocab
 
 
 def test_one_token_is_not_called_tokens():

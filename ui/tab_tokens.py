@@ -50,9 +50,9 @@ def tokenize(text: str, allow_special: bool, show_bytes: bool, language: str) ->
         )
         rows.append({
             "tokenizer": name,
-            "tokens": len(token_ids),
-            "characters": characters,
-            "bytes": byte_count,
+            "tokens": f"{len(token_ids):,}",
+            "characters": f"{characters:,}",
+            "bytes": f"{byte_count:,}",
             "chars_per_token": f"{characters / len(token_ids):.2f}" if token_ids else "–",
             "vocab": f"{tokenizer.vocab_size:,}",
         })
