@@ -177,3 +177,12 @@ def test_the_nucleus_curve_hover_names_the_rank_not_the_whole_axis_title():
 
     curve = cumulative_curve([0.5, 0.3, 0.2], 0.9, 3, "T", "S", ("按概率排序的词元（名次）", "累计概率"), hover_words("zh"))
     assert curve.data[0].hovertemplate.startswith("名次 %{x}"), curve.data[0].hovertemplate
+
+
+def test_the_temperature_sweep_marks_the_temperature_the_page_is_set_to():
+    from viz.sampling import temperature_sweep
+
+    sweep = temperature_sweep([0.5, 1.0, 2.0], ("entropy", [1.0, 2.0, 3.0]), {"p('a')": [0.9, 0.5, 0.2]}, "T", "S",
+                              current=(0.7, "now: T = 0.7"))
+    assert [shape.x0 for shape in sweep.layout.shapes] == [0.7]
+    assert "now: T = 0.7" in [note.text for note in sweep.layout.annotations]

@@ -101,7 +101,8 @@ def make_handlers(hub: ModelHub) -> tuple[Callable[..., tuple], Callable[..., tu
         probabilities = {f"p({piece.text!r})": [float(p[token]) for p in sweep_rows]
                          for token, piece in zip(top_tokens, loaded.tokenizer.pieces(top_tokens))}
         sweep = temperature_sweep(SWEEP, entropies, probabilities, t("smp.fig.sweep", language), t("smp.fig.sweep_summary", language),
-                                  (t("smp.temperature", language), t("smp.probability", language)))
+                                  (t("smp.temperature", language), t("smp.probability", language)),
+                                  (config.temperature, t("smp.sweep_now", language).format(T=config.temperature)))
         table = "".join(
             f"<tr><td>{t(f'stage.{name}', language)}</td><td>{f['kept']:,}</td><td>{f['entropy_nats']:.3f}</td>"
             f"<td>{f['effective_choices']:.1f}</td></tr>" for name, f in facts.items()

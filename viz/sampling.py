@@ -82,10 +82,12 @@ def draws_vs_distribution(tokens: Sequence[str], expected: Sequence[float], obse
 
 def temperature_sweep(temperatures: Sequence[float], entropy: tuple[str, Sequence[float]],
                       probabilities: Mapping[str, Sequence[float]], title: str, summary: str,
-                      axis_titles: tuple[str, str] = ("temperature", "probability")) -> go.Figure:
+                      axis_titles: tuple[str, str] = ("temperature", "probability"),
+                      current: tuple[float, str] | None = None) -> go.Figure:
     """How entropy (left axis, nats) and the top tokens' probabilities (right axis, 0–1) move with temperature.
 
     Two axes because the scales differ tenfold: on one axis the probabilities would lie flat.
+    ``current`` (temperature, label) marks the temperature the page is set to.
     """
     name, values = entropy
     fig = go.Figure(go.Scatter(x=list(temperatures), y=list(values), mode="lines+markers", name=name,
@@ -99,6 +101,9 @@ def temperature_sweep(temperatures: Sequence[float], entropy: tuple[str, Sequenc
         yaxis2={"title": axis_titles[1], "overlaying": "y", "side": "right", "range": [0, 1.02], "showgrid": False},
         legend={"orientation": "h", "y": -0.25},
     )
+    if current is not None:
+        fig.add_vline(x=current[0], line={"color": OKABE_ITO[7], "dash": "dash"}, annotation_text=current[1],
+                      annotation_position="top")
     return finish(fig, title, summary, height=380)
 
 
