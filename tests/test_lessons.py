@@ -201,3 +201,20 @@ def test_attention_says_which_positions_the_model_generated(hub):
     assert len(heatmap.data[0].z) == len(hub.get("bundled").tokenizer.encode("The cat sat on the mat")) + 4
     heatmap, *_ = attention("bundled", "The cat sat on the mat", "", "left", "causal", 2, 3, 0, 0, 0, 0, "en")
     assert "Generated" not in heatmap.layout.title.text
+
+
+def test_greedy_generation_hover_shows_the_models_own_probability_beside_the_one(hub):
+    """At T = 0 every drawn token has p = 1 after the knobs; the hover also says what the model gave it."""
+    import math
+    import re
+
+    from model import generate
+    from ui.tab_sampling import make_handlers
+
+    _, _, generate_text = make_handlers(hub)
+    *_, page = generate_text("bundled", ROMEO, 1.0, 0.0, 0, 1.0, 0.0, 5, 0, "en")
+    tips = re.findall(r'title="p=([^ ]+) \(model alone: ([^)]+)\)', page)
+    loaded = hub.get("bundled")
+    expected = generate(loaded.model, [loaded.tokenizer.encode(ROMEO)], 5).logprobs[0]
+    assert [p for p, _ in tips] == ["1.000"] * 5
+    assert [float(q) for _, q in tips] == pytest.approx([math.exp(v) for v in expected], abs=6e-4)

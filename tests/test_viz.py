@@ -133,9 +133,9 @@ def test_generated_text_never_calls_a_sampled_token_p_0_and_lists_only_possible_
     from viz.sampling import generated_html, probability_text
 
     assert [probability_text(p) for p in (0.25, 0.0004, 0.0)] == ["0.250", "4.0e-04", "0"]
-    page = generated_html("Hi", [(" there", 0.0004, [(" you", 0.9), (" there", 0.0004), ("!", 0.0)])], "legend")
+    page = generated_html("Hi", [(" there", 0.0004, 0.002, [(" you", 0.9), (" there", 0.0004), ("!", 0.0)])], "legend")
     tip = page.split('title="')[1].split('"')[0]
-    assert tip.startswith("p=4.0e-04 · ") and ": 0.900 | " in tip and tip.endswith(": 4.0e-04")
+    assert tip.startswith("p=4.0e-04 (model alone: 0.002) · ") and ": 0.900 | " in tip and tip.endswith(": 4.0e-04")
     assert tip.count("|") == 1 and "p=0.000" not in page  # "!" (p = 0) is not listed
 
 

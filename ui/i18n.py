@@ -224,7 +224,11 @@ EN = {
     "smp.draw": "Draw samples",
     "smp.max_new": "New tokens",
     "smp.generate": "Generate with these settings",
-    "smp.gen_legend": "Shading = the probability each new token had when it was drawn; hover a token for the top five it was drawn from.",
+    "smp.gen_legend": (
+        "Shading = the probability each new token had when it was drawn; hover a token for what the model alone gave "
+        "it (before the knobs) and the top five it was drawn from."
+    ),
+    "smp.gen_model_p": "model alone",
     "smp.kept": "kept",
     "smp.entropy": "entropy (nats)",
     "smp.probability": "probability",
@@ -690,7 +694,8 @@ ZH = {
     "smp.draw": "抽样",
     "smp.max_new": "新生成的词元数",
     "smp.generate": "用这些设置生成",
-    "smp.gen_legend": "底色 = 每个新词元被抽中时的概率；把鼠标停在词元上，可以看到当时概率最高的五个候选。",
+    "smp.gen_legend": "底色 = 每个新词元被抽中时的概率；把鼠标停在词元上，可以看到模型本身（调节之前）给它的概率，以及当时概率最高的五个候选。",
+    "smp.gen_model_p": "模型本身",
     "smp.kept": "保留",
     "smp.entropy": "熵（nats）",
     "smp.probability": "概率",

@@ -158,8 +158,9 @@ def make_handlers(hub: ModelHub) -> tuple[Callable[..., tuple], Callable[..., tu
             token = step.tokens[0]
             top = step.distribution.probs[0].topk(5)
             alternatives = [(p.text, float(v)) for p, v in zip(loaded.tokenizer.pieces(top.indices.tolist()), top.values)]
-            tokens.append((loaded.tokenizer.pieces([token])[0].text, step.sampled_probs[0], alternatives))
-            yield generated_html(shown_prompt, tokens, t("smp.gen_legend", language))
+            tokens.append((loaded.tokenizer.pieces([token])[0].text, step.sampled_probs[0], math.exp(step.logprobs[0]),
+                           alternatives))
+            yield generated_html(shown_prompt, tokens, t("smp.gen_legend", language), t("smp.gen_model_p", language))
 
     return distribution, draw, generate_text
 

@@ -117,16 +117,21 @@ def probability_text(p: float) -> str:
     return "0" if p == 0 else f"{p:.3f}" if p >= 0.001 else f"{p:.1e}"
 
 
-def generated_html(prompt: str, tokens: Sequence[tuple[str, float, Sequence[tuple[str, float]]]], legend: str) -> str:
-    """A legend, the prompt, then each new token shaded by its probability; hover lists its top alternatives."""
+def generated_html(prompt: str, tokens: Sequence[tuple[str, float, float, Sequence[tuple[str, float]]]], legend: str,
+                   model_label: str = "model alone") -> str:
+    """A legend, the prompt, then each new token shaded by the probability it was drawn with; hover adds
+    what the model alone gave it (before the knobs: at T = 0 every drawn token reads 1) and the top alternatives.
+
+    ``tokens`` are (text, drawn-with p, model's p, alternatives)."""
     swatches = "".join(f'<span style="background:{probability_colour(p)}">{p:g}</span>' for p in (0, 0.25, 0.5, 0.75, 1))
     parts = [f'<p class="ntl-legend">{html.escape(legend)} <span class="ntl-gen">{swatches}</span></p>',
              f'<div class="ntl-gen ntl-lines"><span class="ntl-prompt">{_with_line_breaks(prompt)}</span>']
-    for text, prob, alternatives in tokens:
+    for text, prob, model_prob, alternatives in tokens:
         # Tokens the knobs removed (p = 0) are not alternatives; a small but real p is not rounded to 0.
         tip = " | ".join(f"{quoted(alt)}: {probability_text(p)}" for alt, p in alternatives if p > 0)
         parts.append(
-            f'<span style="background:{probability_colour(prob)}" title="p={probability_text(prob)} · {html.escape(tip)}">'
+            f'<span style="background:{probability_colour(prob)}" '
+            f'title="p={probability_text(prob)} ({html.escape(model_label)}: {probability_text(model_prob)}) · {html.escape(tip)}">'
             f"{_with_line_breaks(text)}</span>"
         )
     parts.append("</div>")
