@@ -218,3 +218,20 @@ def test_greedy_generation_hover_shows_the_models_own_probability_beside_the_one
     expected = generate(loaded.model, [loaded.tokenizer.encode(ROMEO)], 5).logprobs[0]
     assert [p for p, _ in tips] == ["1.000"] * 5
     assert [float(q) for _, q in tips] == pytest.approx([math.exp(v) for v in expected], abs=6e-4)
+
+
+@pytest.mark.parametrize("text", ["To be, or not to be, that is the question:\nWhether 'tis nobler in the mind to suffer",
+                                  "ROMEO:\nBut soft, what light through yonder window breaks?"])
+def test_teacher_forcing_calls_a_match_after_the_first_difference_a_coincidence(hub, text):
+    from model import generate
+    from ui.tab_inside import make_teacher_forcing_handler
+
+    loaded = hub.get("bundled")
+    ids = loaded.tokenizer.encode(text)
+    generated = generate(loaded.model, [ids[:4]], len(ids) - 4).new_tokens[0]
+    matches = [g == truth for g, truth in zip(generated, ids[4:])]
+    later_match = False in matches and any(matches[matches.index(False):])
+    *_, summary, _, _, _ = make_teacher_forcing_handler(hub)("bundled", text, 4, "en")
+    assert ("a later match is a coincidence" in summary) == later_match
+    if later_match:
+        assert f"differs from the text at new token {matches.index(False) + 1};" in summary

@@ -425,6 +425,10 @@ EN = {
         "{generated} token{generated_s} in <b>{passes} forward pass{passes_es}</b> ({gen_ms:.1f} ms); tokens that "
         "match the text: {matches} of {generated}."
     ),
+    "ins.tf.diverged": (
+        " Generation first differs from the text at new token {first}; from there it continues its own text, "
+        "so a later match is a coincidence."
+    ),
     "ins.tf.shortened": (
         " The slider asks for {asked} prompt tokens, but the text has only {tokens}: generation starts after "
         "token {start}, leaving one to predict."
@@ -876,6 +880,7 @@ ZH = {
         "<b>{passes} 次前向计算</b>（{gen_ms:.1f} 毫秒）写出 {generated} 个词元"
         "，其中 {matches} 个与原文相同。"
     ),
+    "ins.tf.diverged": "生成的内容从第 {first} 个新词元起与原文不同；此后模型接着写的是它自己的文字，所以之后再出现相同的词元只是巧合。",
     "ins.tf.shortened": "滑块要求 {asked} 个提示词元，但这段文字只有 {tokens} 个：生成从第 {start} 个词元之后开始，留一个词元来预测。",
     "ins.tf.fig.title": "每个位置的损失：只用一次前向计算",
     "ins.tf.fig.summary": (
