@@ -294,3 +294,24 @@ def test_every_handler_that_runs_the_model_borrows_the_gpu():
             if "hub" in names and names & runs_model and "on_gpu" not in decorators:
                 unwrapped.append(f"{path.name}:{node.name}")
     assert unwrapped == []
+
+
+def test_a_refused_input_is_one_log_line_not_a_traceback():
+    import gradio as gr
+
+    from ui.common import UserInputError, friendly
+
+    @friendly
+    def refuses(language):
+        raise UserInputError("Prompt: nothing there yet")
+
+    @friendly
+    def breaks(language):
+        raise RuntimeError("a bug")
+
+    with pytest.raises(gr.Error) as refused:
+        refuses("en")
+    with pytest.raises(gr.Error) as broken:
+        breaks("en")
+    assert refused.value.print_exception is False, "a person's mistake is not the server's"
+    assert broken.value.print_exception is True and "RuntimeError" in str(broken.value), "a bug keeps its traceback"

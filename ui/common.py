@@ -81,7 +81,9 @@ def friendly(handler: Callable) -> Callable:
         language = kwargs.get("language", args[language_at] if language_at is not None and language_at < len(args) else "en")
         language = normalise_language(language)
         if isinstance(error, (UserInputError, ValueError, ModelUnavailableError)):
-            return gr.Error(str(error), title=t("err.title", language))
+            # A person's mistake, not the server's: one line in the log, not a traceback per typo.
+            log.info("%s refused its input: %s", handler.__name__, error)
+            return gr.Error(str(error), title=t("err.title", language), print_exception=False)
         log.exception("unexpected failure in %s", handler.__name__)
         return gr.Error(t("err.unexpected", language).format(kind=type(error).__name__), title=t("err.title", language))
 
