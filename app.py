@@ -134,12 +134,14 @@ SESSIONS_KEPT = 256
 # A figure not drawn yet (a section whose button was not pressed) is a slim bar, not a 400-px empty
 # box; its spinner still shows there while it computes.
 EMPTY_FIGURE_CSS = ".block:has(> [aria-label='Empty value']) .empty.large { height: 3rem; min-height: 3rem; }\n"
-# A failed run keeps the last good drawing in view: Gradio's error state would cover it with an
-# opaque box; here it shrinks to its "Error" badge in the corner (the toast says what went wrong).
+# A failed run keeps the last good drawing in view, faded: Gradio's error state would cover it with
+# an opaque box; here it shrinks to a badge in the corner, which says (error_words_css) that this is
+# the previous drawing. The toast said why, but it goes after a few seconds.
 KEEP_DRAWING_ON_ERROR_CSS = (
     "[data-testid=status-tracker].wrap:has(> .error) { background: transparent; inset: 0 0 auto auto; width: auto;"
     " height: auto; min-height: 0; padding: var(--size-1) !important; flex-direction: row; }\n"
     "[data-testid=status-tracker].wrap:has(> .error) .clear-status { position: static; }\n"
+    ":has(> [data-testid=status-tracker].wrap > .error) > :not([data-testid=status-tracker]) { opacity: 0.45; }\n"
 )
 # A number typed into a slider's box counts when the box loses focus (Gradio's "release"): Enter does
 # that too, so typing 0.7 and pressing Enter redraws like dragging the slider does. A number past the
@@ -157,25 +159,29 @@ ENTER_COMMITS_NUMBER_JS = """() => document.addEventListener('keydown', (event) 
 })"""
 
 
-def toast_title_css() -> str:
+def error_words_css() -> str:
     """Gradio 6.31 titles every toast with its kind ("Error", "Warning") and ignores the title we
-    pass, so the page's language, kept on ``<html lang>``, swaps that word for ours in CSS.
+    pass, and a failed output's badge says only "Error": the page's language, kept on ``<html lang>``,
+    swaps those words for ours in CSS.
 
     English is the default, so a ``lang`` the page never set (Gradio's own, from the browser:
-    "fr", "zh-CN") still gets a title. The error title must also fit Gradio's own errors (a full
+    "fr", "zh-CN") still gets words. The error title must also fit Gradio's own errors (a full
     queue, a lost connection), so it says that something did not run; the message says why.
     """
-    rules = [".toast-title.error, .toast-title.warning { font-size: 0; }",
-             ".toast-title::before, .toast-title .toast-count { font-size: var(--text-lg); }"]
+    badge = "[data-testid=status-tracker].wrap > .error"
+    rules = [f".toast-title.error, .toast-title.warning, {badge} {{ font-size: 0; }}",
+             ".toast-title::before, .toast-title .toast-count { font-size: var(--text-lg); }",
+             f"{badge}::before {{ font-size: var(--text-md); }}"]
     default, *others = LANGUAGES
     for code in (default, *others):
         scope = "" if code == default else f":lang({code}) "
-        for kind, key in (("error", "err.title"), ("warning", "app.warning_title")):
-            rules.append(f'{scope}.toast-title.{kind}::before {{ content: {json.dumps(t(key, code), ensure_ascii=False)}; }}')
+        for selector, key in ((".toast-title.error", "err.title"), (".toast-title.warning", "app.warning_title"),
+                              (badge, "err.badge")):
+            rules.append(f'{scope}{selector}::before {{ content: {json.dumps(t(key, code), ensure_ascii=False)}; }}')
     return "\n".join(rules) + "\n"
 
 
-LAUNCH_OPTIONS = {"css": CSS + classroom.PROJECTOR_CSS + classroom.NOTICE_CSS + EMPTY_FIGURE_CSS + KEEP_DRAWING_ON_ERROR_CSS + toast_title_css(), "js": ENTER_COMMITS_NUMBER_JS,
+LAUNCH_OPTIONS = {"css": CSS + classroom.PROJECTOR_CSS + classroom.NOTICE_CSS + EMPTY_FIGURE_CSS + KEEP_DRAWING_ON_ERROR_CSS + error_words_css(), "js": ENTER_COMMITS_NUMBER_JS,
                   "ssr_mode": False, "share": False, "footer_links": ["api"], "show_error": True,
                   "state_session_capacity": SESSIONS_KEPT}
 # A full queue answers "Queue is full" at once; two model calls run at a time on a 2-core box.

@@ -384,4 +384,10 @@ def test_error_toasts_are_titled_in_the_pages_language(app_url, browser, locale,
     covered = tracker.bounding_box()
     assert covered["height"] < 80 and page.locator("#smp-stages .js-plotly-plot").is_visible(), \
         f"the last good drawing stays in view under a corner badge, not an opaque box ({covered})"
+    badge = page.locator("#smp-stages [data-testid=status-tracker] .error")
+    words = badge.evaluate("(e) => getComputedStyle(e, '::before').content")
+    assert words == ('"未重画：上次运行失败"' if title == "无法运行" else '"Not redrawn: the last run failed"'), words
+    faded = page.evaluate("""() => { let e = document.querySelector('#smp-stages .js-plotly-plot'), o = 1;
+        for (; e; e = e.parentElement) o *= parseFloat(getComputedStyle(e).opacity); return o; }""")
+    assert faded < 0.6, f"the previous drawing is faded, so it is not read as this input's ({faded})"
     page.close()
