@@ -209,13 +209,20 @@ def test_csv_export_of_the_tokens_tab_holds_every_token_id_and_each_tokens_text_
 
     tokens_tab = next(b for b in app.demo.blocks.values() if isinstance(b, gr.Tab) and b.id == "tokens")
     (ids_panel, ids_heading), (each_panel, each_heading) = panels_in(tokens_tab)
-    _, _, ids, each = tokenize("héllo 你好 🍎", False, True, "en")
-    file = _export_csv("tokens", "en", {ids_panel: ids, each_panel: each})
+    chips, stats, ids, each = tokenize("héllo 你好 🍎", False, True, "en")
+    chips_html, stats_html = (next(b for b in app.demo.blocks.values() if getattr(b, "elem_id", None) == name)
+                              for name in ("tok-chips", "tok-stats"))
+    file = _export_csv("tokens", "en", {ids_panel: ids, each_panel: each, chips_html: chips, stats_html: stats})
     assert file.value["orig_name"] == "next-token-lab-tokens.csv"  # the name the download gets
     with open(file.value["path"], "rb") as handle:
         assert handle.read(3) == b"\xef\xbb\xbf", "a byte-order mark, so Excel reads UTF-8"
     with open(file.value["path"], encoding="utf-8-sig") as handle:
         rows = list(csv.reader(handle))[1:]
+    # The comparison table: each tokenizer's counts, as numbers a spreadsheet can sum.
+    table = {(r[1], r[2]): r[4] for r in rows if r[0] == t("tok.h.name", "en")}
+    assert {name: int(table[(name, t("tok.h.tokens", "en"))]) for name in ids} == {name: len(v) for name, v in ids.items()}
+    assert table[("gpt2", t("tok.h.bytes", "en"))] == str(len("héllo 你好 🍎".encode()))
+    assert table[("gpt2", t("tok.h.vocab", "en"))] == "50257", "50,257 on the page, a number in the file"
     ids_rows = [r for r in rows if r[0] == t(ids_heading, "en")]  # one panel per heading: no number
     for name, expected in ids.items():
         assert [int(r[4]) for r in ids_rows if r[1] == name] == expected
@@ -302,3 +309,16 @@ def test_csv_exports_share_one_folder_that_drops_exports_older_than_an_hour():
     os.utime(old, (hours_ago, hours_ago))
     assert _export_root() == root and not old.exists() and recent.exists()
     recent.rmdir()
+
+
+def test_html_tables_export_cell_by_cell_with_their_headings():
+    from viz.export import table_rows
+
+    headed = ('<p>note</p><table class="ntl-table"><thead><tr><th>stage</th><th>tokens kept</th><th>entropy</th></tr></thead>'
+              '<tbody><tr><td>model softmax</td><td>50,257</td><td>5.039</td></tr><tr><td>top-p</td><td>461</td><td>&lt;1</td></tr>'
+              '</tbody></table><table><tr><td>not ours</td><td>1</td></tr></table>')
+    assert list(table_rows(headed)) == [("stage", "model softmax", "tokens kept", "", 50257), ("stage", "model softmax", "entropy", "", 5.039),
+                                        ("stage", "top-p", "tokens kept", "", 461), ("stage", "top-p", "entropy", "", "<1")]
+    unheaded = '<table class="ntl-table"><tbody><tr><th>Step</th><td>1 / 6</td></tr><tr><th>max |Δlogit|</th><td>1.2e-05</td></tr></tbody></table>'
+    assert list(table_rows(unheaded)) == [("Step", "Step", "", "", "1 / 6"), ("Step", "max |Δlogit|", "", "", 1.2e-05)]
+    assert list(table_rows(None)) == []

@@ -127,6 +127,16 @@ def plots_in(block) -> list[gr.Plot]:
     return found
 
 
+def tables_in(block) -> list[gr.HTML]:
+    """Every HTML output inside ``block`` (a tab): the tables among them are exported with its figures."""
+    found = []
+    for child in getattr(block, "children", []):
+        if isinstance(child, gr.HTML):
+            found.append(child)
+        found.extend(tables_in(child))
+    return found
+
+
 def panels_in(block, heading: str = "") -> list[tuple[gr.JSON, str]]:
     """Every JSON panel inside ``block`` with the text key (or label) of the accordion holding it:
     the numbers a tab shows beside its figures (Tab 1's token ids, each section's facts), also exported."""
@@ -259,10 +269,12 @@ def wire(demo: gr.Blocks, links: DeepLinks, tabs: gr.Tabs, tab_components: dict[
     panels = {tab_id: panels_in(tab) for tab_id, tab in tab_components.items()}
     all_plots = list(dict.fromkeys(p for group in plots.values() for p in group))
     all_panels = list(dict.fromkeys(p for group in panels.values() for p, _ in group))
+    tables = {tab_id: tables_in(tab) for tab_id, tab in tab_components.items()}
+    all_tables = list(dict.fromkeys(h for group in tables.values() for h in group))
 
     def export_csv(tab_id: str, language_code: str, *values):
-        """Write the open tab's figures and JSON panels as one CSV file named after the tab."""
-        by_component = dict(zip(all_plots + all_panels, values))
+        """Write the open tab's figures, tables and JSON panels as one CSV file named after the tab."""
+        by_component = dict(zip(all_plots + all_panels + all_tables, values))
         chosen = [getattr(figure, "plot", figure) for plot in plots.get(tab_id, [])
                   if (figure := by_component.get(plot)) is not None]
         language_code = normalise_language(language_code)
@@ -279,8 +291,9 @@ def wire(demo: gr.Blocks, links: DeepLinks, tabs: gr.Tabs, tab_components: dict[
             raise gr.Error(t("err.no_figures", language_code), title=t("err.title", language_code))
         path = Path(tempfile.mkdtemp(dir=_export_root())) / f"next-token-lab-{tab_id}.csv"
         # With a byte-order mark, Excel reads the file as UTF-8 (a Chinese Windows would guess GBK).
-        path.write_text(figures_to_csv(chosen, shown), encoding="utf-8-sig", newline="")
+        markup = [by_component.get(html) for html in tables.get(tab_id, [])]
+        path.write_text(figures_to_csv(chosen, shown, markup), encoding="utf-8-sig", newline="")
         return gr.File(value=str(path), visible=True)
 
-    bar.csv_button.click(export_csv, [current_tab, language, *all_plots, *all_panels], bar.csv_file,
+    bar.csv_button.click(export_csv, [current_tab, language, *all_plots, *all_panels, *all_tables], bar.csv_file,
                          api_name="export_csv")

@@ -1,5 +1,6 @@
 """The numbers behind a tab, as one long-format CSV (figure, trace, x, y, value): every plotted
-number, then the tab's JSON panels (token ids, the facts behind the figures) flattened."""
+number, the tab's tables (the tokenizer comparison, the pipeline's stages, ...), then its JSON
+panels (token ids, the facts behind the figures) flattened."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import html
 import io
 import json
 import re
+from html.parser import HTMLParser
 from typing import Any, Iterable
 
 import numpy as np
@@ -99,9 +101,68 @@ def json_rows(title: str, data: Any, path: str = "") -> Iterable[tuple[str, str,
         yield title, path, "", "", data
 
 
-def figures_to_csv(figures_json: Iterable[str | dict | None], panels: dict[str, Any] | None = None) -> str:
-    """Plotly figures (as JSON strings or dicts), then JSON panels by title → CSV text; missing ones
-    are skipped."""
+class _Tables(HTMLParser):
+    """The ``ntl-table`` tables of an HTML fragment: each its heading row (``thead``) and body rows, as cell texts."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tables: list[tuple[list[str], list[list[str]]]] = []
+        self._inside = False
+        self._in_head = False
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "table" and "ntl-table" in (dict(attrs).get("class") or "").split():
+            self.tables.append(([], []))
+            self._inside = True
+        elif self._inside and tag == "thead":
+            self._in_head = True
+        elif self._inside and tag == "tr" and not self._in_head:
+            self.tables[-1][1].append([])
+        elif self._inside and tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table":
+            self._inside = False
+        elif tag == "thead":
+            self._in_head = False
+        elif self._cell is not None and tag in ("td", "th"):
+            head, rows = self.tables[-1]
+            (head if self._in_head else rows[-1]).append(" ".join("".join(self._cell).split()))
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def table_rows(markup: str) -> Iterable[tuple[str, str, str, str, str]]:
+    """(table, row, column, "", cell) for every cell of the fragment's tables: a table is named by its
+    first heading (one without headings by its first cell), a row by its first cell, a column by its heading."""
+    parser = _Tables()
+    parser.feed(markup or "")
+    for head, rows in parser.tables:
+        name = head[0] if head else (rows[0][0] if rows and rows[0] else "table")
+        for row in rows:
+            for index, cell in enumerate(row[1:], start=1):
+                yield name, row[0], head[index] if index < len(head) else "", "", _number(cell)
+
+
+def _number(cell: str) -> float | int | str:
+    """A table's "50,257" or "0.0312" as the number a spreadsheet can sum; other cells as written."""
+    plain = cell.replace(",", "")
+    if re.fullmatch(r"-?\d+", plain):
+        return int(plain)
+    if re.fullmatch(r"-?\d*\.\d+(e[-+]?\d+)?|-?\d+e[-+]?\d+", plain):
+        return float(plain)
+    return cell
+
+
+def figures_to_csv(figures_json: Iterable[str | dict | None], panels: dict[str, Any] | None = None,
+                   tables: Iterable[str | None] = ()) -> str:
+    """Plotly figures (as JSON strings or dicts), HTML fragments holding tables, then JSON panels by
+    title → CSV text; missing ones are skipped."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["figure", "trace", "x", "y", "value"])
@@ -110,6 +171,8 @@ def figures_to_csv(figures_json: Iterable[str | dict | None], panels: dict[str, 
             continue
         figure = json.loads(figure) if isinstance(figure, str) else figure
         writer.writerows(figure_rows(figure))
+    for markup in tables:
+        writer.writerows(table_rows(markup))
     for title, data in (panels or {}).items():
         if data not in (None, {}, []):
             writer.writerows(json_rows(title, data))
