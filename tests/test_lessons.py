@@ -235,3 +235,23 @@ def test_teacher_forcing_calls_a_match_after_the_first_difference_a_coincidence(
     assert ("a later match is a coincidence" in summary) == later_match
     if later_match:
         assert f"differs from the text at new token {matches.index(False) + 1};" in summary
+
+
+def test_the_prediction_panel_goes_where_the_chosen_mask_changes_the_logits_most(hub):
+    """At the last position a bidirectional mask has nothing more to show: the panel moves to where it does."""
+    import torch
+
+    from ui.tab_attention import make_attention_handler
+
+    attention = make_attention_handler(hub)
+    text = "The cat sat on the mat"
+    *_, predictions, facts = attention("bundled", text, "", "left", "bidirectional", 2, 3, 0, 0, 0, 0, "en")
+    model, ids = hub.get("bundled").model, hub.get("bundled").tokenizer.encode(text)
+    with torch.no_grad():
+        causal = model(torch.tensor([ids])).logits[0]
+        both_ways = model(torch.tensor([ids]), mask_kind="bidirectional").logits[0]
+    change = (both_ways - causal).abs().amax(-1)
+    assert facts["prediction_position"] == int(change.argmax()) < len(ids) - 1
+    assert len(predictions.data) == 2 and f"position {facts['prediction_position']})" in predictions.layout.title.text
+    *_, predictions, facts = attention("bundled", text, "", "left", "causal", 2, 3, 0, 0, 0, 0, "en")
+    assert len(predictions.data) == 1 and facts["prediction_position"] == len(ids) - 1, "the causal mask: one run, one panel"

@@ -97,8 +97,12 @@ EN = {
         "No query reads a pad (dashed) column. A pad's own row reads the real tokens its rule allows "
         "(a left pad none, except when bidirectional); its output is never used."
     ),
-    "att.fig.next": "Next-token prediction: causal vs the chosen mask",
-    "att.fig.next_summary": "Top prediction with the causal mask: {a}; with the chosen mask: {b}.",
+    "att.fig.next": "Next-token prediction after {token} (position {position}): causal vs the chosen mask",
+    "att.fig.next_summary": (
+        "Top prediction with the causal mask: {a}; with the chosen mask: {b}. Shown at the position where the "
+        "chosen mask changes the logits most (max |Δ logit| = {delta:.3g})."
+    ),
+    "att.fig.next_causal": "The chosen mask is the causal one, as in training: one run, so one panel.",
     "att.reference": "causal mask (as trained)",
     "att.chosen": "chosen mask: {mask}",
     "genre.comedy": "comedy",
@@ -578,8 +582,9 @@ ZH = {
         "提示词 {row} 在各种掩码下的样子，已包含它的填充（行 = 查询，列 = 键；蓝色 = 允许）。任何查询都不读取填充列（虚线框）。"
         "填充符自己的那一行读取规则允许的真实词元（左填充时一个也没有，双向掩码除外）；它的输出从不被使用。"
     ),
-    "att.fig.next": "下一个词元的预测：因果掩码 vs 所选掩码",
-    "att.fig.next_summary": "因果掩码下的首选：{a}；所选掩码下的首选：{b}。",
+    "att.fig.next": "{token}（位置 {position}）之后的下一个词元预测：因果掩码 vs 所选掩码",
+    "att.fig.next_summary": "因果掩码下的首选：{a}；所选掩码下的首选：{b}。这里显示的是所选掩码让 logits 变化最大的位置（最大 |Δ logit| = {delta:.3g}）。",
+    "att.fig.next_causal": "所选掩码就是训练时用的因果掩码：只有一次运行，所以只有一个小图。",
     "att.reference": "因果掩码（训练时的设置）",
     "att.chosen": "所选掩码：{mask}",
     "genre.comedy": "喜剧",

@@ -114,12 +114,21 @@ def make_attention_handler(hub: ModelHub) -> Callable[..., tuple]:
                                    t("att.fig.gallery", language),
                                    t("att.fig.gallery_summary" + ("_pads" if pads else ""), language).format(row="AB"[row]), pads,
                                    hover_words(language))
-        chosen = _top(tokenizer, out.logits[row, last_real])
-        reference = _top(tokenizer, causal.logits[row, last_real])
-        predictions = prediction_bars(
-            {t("att.reference", language): reference, t("att.chosen", language).format(mask=mask_name): chosen},
-            t("att.fig.next", language), t("att.fig.next_summary", language).format(a=quoted(reference[0][0]), b=quoted(chosen[0][0])),
-        )
+        # The prediction where the chosen mask changes the logits most: at the last position a
+        # bidirectional mask has no future to show, but "the" in "sat on the mat" can read "mat".
+        real_positions = [i for i, pad in enumerate(is_pad) if not pad]
+        change = (out.logits[row, real_positions].float() - causal.logits[row, real_positions].float()).abs().amax(-1)
+        at = last_real if mask_kind == "causal" else real_positions[int(change.argmax())]
+        chosen, reference = _top(tokenizer, out.logits[row, at]), _top(tokenizer, causal.logits[row, at])
+        title = t("att.fig.next", language).format(token=quoted(labels[at]), position=at)
+        if mask_kind == "causal":  # one run: two identical panels would only suggest a difference
+            predictions = prediction_bars({t("att.reference", language): reference}, title, t("att.fig.next_causal", language))
+        else:
+            predictions = prediction_bars(
+                {t("att.reference", language): reference, t("att.chosen", language).format(mask=mask_name): chosen}, title,
+                t("att.fig.next_summary", language).format(a=quoted(reference[0][0]), b=quoted(chosen[0][0]),
+                                                           delta=float(change.max())),
+            )
         rows_sum = weights[head].sum(-1)
         facts = {
             "tokens": width,
@@ -131,6 +140,7 @@ def make_attention_handler(hub: ModelHub) -> Callable[..., tuple]:
             "row_sums_min": float(rows_sum[rows_sum > 0].min()) if (rows_sum > 0).any() else 0.0,
             "row_sums_max": float(rows_sum.max()),
             "masked_cells_max_weight": float(np.abs(weights[:, ~applied]).max()) if (~applied).any() else 0.0,
+            "prediction_position": at,
             "top_next_token": {"causal": reference[0][0], mask_kind: chosen[0][0]},
         }
         return heatmap, grid, mask_fig, gallery_fig, predictions, facts
@@ -162,8 +172,8 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
     with gr.Row():
         heatmap = gr.Plot(show_label=False, elem_id="att-heatmap")
         mask_fig = gr.Plot(show_label=False, elem_id="att-mask")
-    predictions = gr.Plot(show_label=False)
-    heads = gr.Plot(show_label=False)
+    predictions = gr.Plot(show_label=False, elem_id="att-predictions")
+    heads = gr.Plot(show_label=False, elem_id="att-heads")
     gallery = gr.Plot(show_label=False, elem_id="att-gallery")
     with translated(gr.Accordion(t("att.facts"), open=False), label="att.facts"):
         facts = gr.JSON()
