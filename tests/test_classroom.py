@@ -115,10 +115,10 @@ def test_csv_export_covers_every_figure_on_the_page():
     import gradio as gr
 
     import app
-    from ui.classroom import plots_in
+    from ui.classroom import components_in
 
     tabs = [block for block in app.demo.blocks.values() if isinstance(block, gr.Tab)]
-    exported = {id(plot) for tab in tabs for plot in plots_in(tab)}
+    exported = {id(plot) for tab in tabs for plot in components_in(tab, gr.Plot)}
     figures = [block for block in app.demo.blocks.values() if isinstance(block, gr.Plot)]
     assert len(figures) >= 15 and {id(f) for f in figures} == exported
 

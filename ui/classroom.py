@@ -117,23 +117,14 @@ def build_bar(translated: Translated, tab_titles: dict[str, str]) -> ClassroomBa
     return ClassroomBar(projector, copy_link, link_box, notice, csv_button, csv_file)
 
 
-def plots_in(block) -> list[gr.Plot]:
-    """Every figure inside ``block`` (a tab), in page order: what that tab's CSV export covers."""
+def components_in(block, kind: type) -> list:
+    """Every component of ``kind`` inside ``block`` (a tab), in page order. The CSV export covers a
+    tab's figures (``gr.Plot``) and the tables in its HTML outputs (``gr.HTML``)."""
     found = []
     for child in getattr(block, "children", []):
-        if isinstance(child, gr.Plot):
+        if isinstance(child, kind):
             found.append(child)
-        found.extend(plots_in(child))
-    return found
-
-
-def tables_in(block) -> list[gr.HTML]:
-    """Every HTML output inside ``block`` (a tab): the tables among them are exported with its figures."""
-    found = []
-    for child in getattr(block, "children", []):
-        if isinstance(child, gr.HTML):
-            found.append(child)
-        found.extend(tables_in(child))
+        found.extend(components_in(child, kind))
     return found
 
 
@@ -265,11 +256,11 @@ def wire(demo: gr.Blocks, links: DeepLinks, tabs: gr.Tabs, tab_components: dict[
     bar.projector.change(None, bar.projector, None, js=PROJECTOR_JS, api_name="projector", api_visibility="private")
     demo.load(None, None, bar.projector, js=REMEMBERED_PROJECTOR_JS, api_name="projector_remembered", api_visibility="private")
 
-    plots = {tab_id: plots_in(tab) for tab_id, tab in tab_components.items()}
+    plots = {tab_id: components_in(tab, gr.Plot) for tab_id, tab in tab_components.items()}
     panels = {tab_id: panels_in(tab) for tab_id, tab in tab_components.items()}
     all_plots = list(dict.fromkeys(p for group in plots.values() for p in group))
     all_panels = list(dict.fromkeys(p for group in panels.values() for p, _ in group))
-    tables = {tab_id: tables_in(tab) for tab_id, tab in tab_components.items()}
+    tables = {tab_id: components_in(tab, gr.HTML) for tab_id, tab in tab_components.items()}
     all_tables = list(dict.fromkeys(h for group in tables.values() for h in group))
 
     def export_csv(tab_id: str, language_code: str, *values):
