@@ -260,19 +260,21 @@ def test_sections_redraw_after_the_open_tab_and_send_one_frame():
         assert not dependency["types"]["generator"], f"{section.name} streams on a language switch"
 
 
-def test_a_language_switch_keeps_the_open_tabs_drawing_when_its_inputs_no_longer_run():
+def test_a_language_switch_redraws_the_open_tab_from_the_inputs_it_was_drawn_with():
     import app
     import gradio as gr
 
     redraw = next(fn for fn in app.demo.fns.values() if fn.api_name == "redraw_in_language")
-    values = [getattr(component, "value", None) for component in redraw.inputs]
-    at = {getattr(component, "elem_id", None): i for i, component in enumerate(redraw.inputs)}
-    values[0], values[at["language"]] = "sampling", "zh"
-    drawn = redraw.fn(*values)
-    assert not all(isinstance(v, type(gr.skip())) for v in drawn), "valid inputs redraw"
-    values[at["smp-prompt"]] = "  "
-    kept = redraw.fn(*values)
-    assert all(isinstance(v, type(gr.skip())) for v in kept), "a cleared prompt keeps the drawing, no error"
+    link = app.demo.deep_links.tabs["sampling"]
+    drawn = [getattr(component, "value", None) for component in link.inputs]  # the English drawing's inputs
+    at = {getattr(component, "elem_id", None): i for i, component in enumerate(link.inputs)}
+    skipped = lambda outputs: all(isinstance(v, type(gr.skip())) for v in outputs)  # noqa: E731
+    assert skipped(redraw.fn("sampling", "zh", {})), "a tab never drawn has nothing to redraw"
+    outputs = redraw.fn("sampling", "zh", {"sampling": drawn})
+    stages = dict(zip(redraw.outputs, outputs))[link.outputs[0]]
+    assert not skipped(outputs) and "每一步" in stages.layout.title.text, "drawn again, in the new language"
+    drawn[at["smp-prompt"]] = "  "
+    assert skipped(redraw.fn("sampling", "zh", {"sampling": drawn})), "inputs that no longer run keep the drawing, no error"
 
 
 def test_every_handler_that_runs_the_model_borrows_the_gpu():

@@ -285,19 +285,25 @@ def test_the_token_chips_follow_the_special_token_box_and_the_examples_without_t
     page.close()
 
 
-def test_a_language_switch_redraws_a_section_from_the_inputs_it_was_drawn_with(app_url, browser):
-    """A seed changed after generating, its button not pressed: the switch changes the words, not the text."""
+def test_a_language_switch_redraws_the_tab_and_its_sections_from_the_inputs_they_were_drawn_with(app_url, browser):
+    """A seed and a prompt changed after drawing, no button pressed: the switch changes the words, not the numbers."""
     page = new_page(browser)
     page.goto(f"{app_url}?tab=sampling")
     page.wait_for_selector("#smp-stages .js-plotly-plot", timeout=60_000)
     page.locator("#smp-generate").click()
     page.wait_for_selector("#smp-generated .ntl-lines", timeout=60_000)
-    generated = page.locator("#smp-generated .ntl-lines").inner_text()
+    generated = ""
+    while generated != (generated := page.locator("#smp-generated .ntl-lines").inner_text()):  # until the stream ends
+        page.wait_for_timeout(1000)
+    stage_tokens = page.evaluate("[...document.querySelectorAll('#smp-stages .ytick text')].map(e => e.textContent)")
     page.locator("#smp-seed input").fill("7")
     page.locator("#smp-prompt textarea").fill("JULIET:")
     page.locator("#language label", has_text="中文").click()
     page.wait_for_function("/[\u4e00-\u9fff]/.test(document.querySelector('#smp-generated').innerText)", timeout=30_000)
     assert page.locator("#smp-generated .ntl-lines").inner_text() == generated
+    page.wait_for_function("/[\u4e00-\u9fff]/.test(document.querySelector('#smp-stages .gtitle').textContent)", timeout=30_000)
+    assert page.evaluate("[...document.querySelectorAll('#smp-stages .ytick text')].map(e => e.textContent)") == stage_tokens, \
+        "the open tab too: the prompt typed since is not drawn until its button is pressed"
     page.close()
 
 

@@ -22,7 +22,7 @@ from viz.export import figures_to_csv
 
 from .common import Translated, normalise_language, t
 from .i18n import EN
-from .deeplinks import DeepLinks
+from .deeplinks import DeepLinks, TabLink
 from .presets import presets_markdown
 
 PROJECTOR_FONT_SIZE = 17
@@ -197,32 +197,56 @@ def wire(demo: gr.Blocks, links: DeepLinks, tabs: gr.Tabs, tab_components: dict[
     run_inputs = list(dict.fromkeys(c for link in runnable for c in link.inputs))
     run_outputs = list(dict.fromkeys(c for link in runnable for c in link.outputs))
 
-    def run_link(tab_id: str, *values):
-        """Run the linked tab's example with the values the link just filled in."""
-        if not tab_id or tab_id not in links.tabs or links.tabs[tab_id].handler is None:
-            return [gr.skip()] * len(run_outputs)
-        link = links.tabs[tab_id]
-        by_component = dict(zip(run_inputs, values))
-        result = link.handler(*[by_component[c] for c in link.inputs])
-        result = result if isinstance(result, tuple) else (result,)
-        produced = dict(zip(link.outputs, result))
+    def runs(tab_id: str) -> bool:
+        return bool(tab_id) and tab_id in links.tabs and links.tabs[tab_id].handler is not None
+
+    def draw(link: TabLink, values: list) -> list:
+        """``link``'s handler on its own inputs' ``values``, spread over every tab's outputs."""
+        result = link.handler(*values)
+        produced = dict(zip(link.outputs, result if isinstance(result, tuple) else (result,)))
         return [produced.get(c, gr.skip()) for c in run_outputs]
 
-    def redraw_open_tab(tab_id: str, *values):
-        """The open tab in the new language; inputs that no longer run (a prompt just cleared) keep
-        the drawing, as sections do, instead of answering a language switch with an error."""
+    def run_link(tab_id: str, *values):
+        """Run the linked tab's example with the values the link just filled in."""
+        if not runs(tab_id):
+            return [gr.skip()] * len(run_outputs)
+        by_component = dict(zip(run_inputs, values))
+        return draw(links.tabs[tab_id], [by_component[c] for c in links.tabs[tab_id].inputs])
+
+    # What each tab was last drawn from (tab id → its inputs' values), so that a language switch
+    # changes the words of the open tab and nothing else: a prompt edited since, without its button
+    # pressed, is not drawn by the switch.
+    drawn_from = gr.State({})
+
+    def remember(tab_id: str, drawn: dict, *values):
+        if not runs(tab_id):
+            return gr.skip()
+        by_component = dict(zip(run_inputs, values))
+        return {**drawn, tab_id: [by_component[c] for c in links.tabs[tab_id].inputs]}
+
+    for tab_id, link in links.tabs.items():
+        for event in link.drawn_by:
+            event.success(lambda drawn, *values, tab_id=tab_id: {**drawn, tab_id: list(values)}, [drawn_from, *link.inputs],
+                          drawn_from, queue=False, api_name=f"remember_{tab_id}", api_visibility="private")
+
+    def redraw_open_tab(tab_id: str, language_code: str, drawn: dict):
+        """The open tab in the new language, from the inputs it was drawn with. Inputs that no longer
+        run keep the drawing, as sections do, instead of answering a language switch with an error."""
+        if not runs(tab_id) or tab_id not in drawn:
+            return [gr.skip()] * len(run_outputs)
+        link = links.tabs[tab_id]
         try:
-            return run_link(tab_id, *values)
+            return draw(link, [language_code if c is language else v for c, v in zip(link.inputs, drawn[tab_id])])
         except gr.Error:
             return [gr.skip()] * len(run_outputs)
 
     # Tabs whose example has run in this page: a tab opened for the first time runs its example
     # (tens of milliseconds on the bundled model), so no tab ever shows empty figure boxes.
 
-    def run_once(tab_id: str, done: list[str], *values):
+    def run_once(tab_id: str, done: list[str], drawn: dict, *values):
         if not tab_id or tab_id in done:
-            return [gr.skip()] + [gr.skip()] * len(run_outputs)
-        return [done + [tab_id]] + run_link(tab_id, *values)
+            return [gr.skip(), gr.skip()] + [gr.skip()] * len(run_outputs)
+        return [done + [tab_id], remember(tab_id, drawn, *values)] + run_link(tab_id, *values)
 
     def select(tab_id: str):
         """Open ``tab_id``; the link and the CSV file made for the previous tab are put away."""
@@ -232,18 +256,18 @@ def wire(demo: gr.Blocks, links: DeepLinks, tabs: gr.Tabs, tab_components: dict[
     for tab_id, tab in tab_components.items():
         tab.select(lambda tab_id=tab_id: select(tab_id), None, [current_tab, bar.link_box, bar.csv_file],
                    api_name=f"select_{tab_id}", api_visibility="private").then(
-            run_once, [current_tab, examples_run, *run_inputs], [examples_run, *run_outputs],
+            run_once, [current_tab, examples_run, drawn_from, *run_inputs], [examples_run, drawn_from, *run_outputs],
             api_name=f"first_visit_{tab_id}", api_visibility="private")
 
     # A person's language switch redraws the open tab in the new language (the link handler with the
-    # current inputs); every other tab forgets that it was shown, so it redraws on its next visit.
+    # inputs it was drawn from); every other tab forgets that it was shown, so it redraws on its next visit.
     # ``input``, not ``change``: the language detected on load must not race a link's own run.
     # The opened link's notice, written in the link's language, is put away.
     # Sections drawn by their own button (samples, the KV cache, ...) redraw after that, so the
     # figures a person is looking at change first: the browser sends a trigger's events one by one.
     redrawn = language.input(lambda tab_id: ([tab_id], gr.update(visible=False)), current_tab, [examples_run, bar.notice], queue=False,
                              api_name="forget_drawn_tabs", api_visibility="private").then(
-        redraw_open_tab, [current_tab, *run_inputs], run_outputs, api_name="redraw_in_language", api_visibility="private")
+        redraw_open_tab, [current_tab, language, drawn_from], run_outputs, api_name="redraw_in_language", api_visibility="private")
     for link in links.tabs.values():
         for section in link.sections:
             redrawn.then(section.redraw, section.inputs, section.outputs, api_name=section.name, api_visibility="private")
@@ -251,7 +275,9 @@ def wire(demo: gr.Blocks, links: DeepLinks, tabs: gr.Tabs, tab_components: dict[
     demo.load(open_link, None, [tabs, model_choice, *field_components, bar.notice, current_tab, pending, examples_run],
               api_name="open_link", api_visibility="private").then(
         *warm_up, api_name="warm_up", api_visibility="private").then(
-        run_link, [pending, *run_inputs], run_outputs, api_name="run_link", api_visibility="private")
+        run_link, [pending, *run_inputs], run_outputs, api_name="run_link", api_visibility="private").success(
+        remember, [pending, drawn_from, *run_inputs], drawn_from, queue=False, api_name="remember_link",
+        api_visibility="private")
 
     bar.projector.change(None, bar.projector, None, js=PROJECTOR_JS, api_name="projector", api_visibility="private")
     demo.load(None, None, bar.projector, js=REMEMBERED_PROJECTOR_JS, api_name="projector_remembered", api_visibility="private")

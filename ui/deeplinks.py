@@ -39,6 +39,9 @@ class TabLink:
     handler: Callable | None = None
     inputs: list = field(default_factory=list)
     outputs: list = field(default_factory=list)
+    # The events that draw the tab with ``handler`` (its button, its knobs' releases): the inputs of
+    # the last one that succeeded are what a language switch redraws the tab from.
+    drawn_by: list = field(default_factory=list)
     # Upper bounds that depend on the model the link opens (a layer index), by field name.
     model_limits: dict[str, Callable[[str], int]] = field(default_factory=dict)
     # Sections drawn by their own button. On a language switch every tab's drawn sections redraw,

@@ -180,14 +180,14 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
     inputs = [model_choice, prompt_a, prompt_b, padding_side, mask_kind, prefix_length, window, layer, head, row, extend, language]
     outputs = [heatmap, heads, mask_fig, gallery, predictions, facts]
     handler = make_attention_handler(hub)
-    run.click(handler, inputs, outputs, api_name="attention")
+    clicked = run.click(handler, inputs, outputs, api_name="attention")
     # Choosing another view of the same prompts redraws at once; editing the prompts still waits for the button.
-    gr.on([layer.release, head.release, row.input, padding_side.input, mask_kind.input, prefix_length.release, window.release,
-           extend.release],
-          handler, inputs, outputs, trigger_mode="always_last", api_name="attention_on_change", api_visibility="private")
+    changed = gr.on([layer.release, head.release, row.input, padding_side.input, mask_kind.input, prefix_length.release,
+                     window.release, extend.release],
+                    handler, inputs, outputs, trigger_mode="always_last", api_name="attention_on_change", api_visibility="private")
     link.fields.update(a=prompt_a, b=prompt_b, side=padding_side, mask=mask_kind, prefix=prefix_length, window=window,
                        layer=layer, head=head, row=row, extend=extend)
-    link.handler, link.inputs, link.outputs = handler, inputs, outputs
+    link.handler, link.inputs, link.outputs, link.drawn_by = handler, inputs, outputs, [clicked, changed]
     link.model_limits.update(layer=lambda name: hub.usable(name).model.config.n_layer - 1,
                              head=lambda name: hub.usable(name).model.config.n_head - 1)
     return layer, head

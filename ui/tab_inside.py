@@ -704,10 +704,10 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
 
     probe_inputs, probe_outputs = [model_choice, probe_text, k, token_a, token_b, language], [probe_note, lens, change, between, probe_facts]
     probe_handler = make_probe_handler(hub)
-    probe_button.click(probe_handler, probe_inputs, probe_outputs, api_name="look_inside")
+    probed = probe_button.click(probe_handler, probe_inputs, probe_outputs, api_name="look_inside")
     # A link fills the probe (and runs it) and may also prefill the decoding and teacher-forcing texts.
     link.fields.update(text=probe_text, k=k, a=token_a, b=token_b, decoding=dec_prompt, teacher=tf_text)
-    link.handler, link.inputs, link.outputs = probe_handler, probe_inputs, probe_outputs
+    link.handler, link.inputs, link.outputs, link.drawn_by = probe_handler, probe_inputs, probe_outputs, [probed]
     kv_cache_run, kv_cache_step, next_step = make_cache_handlers(hub)
     shown = [kv_html, kv_attention, kv_timing, kv_facts]
     kv_shown = kv_button.click(kv_cache_run, [model_choice, kv_prompt, kv_new, language], [kv_record, kv_step],

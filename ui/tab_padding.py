@@ -146,11 +146,11 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
         summary = gr.JSON()
     inputs, outputs = [model_choice, prompts, max_new, strategy, row, language], [grids, table, bars, summary]
     handler = make_padding_handler(hub)
-    run.click(handler, inputs, outputs, api_name="padding_lab")
+    clicked = run.click(handler, inputs, outputs, api_name="padding_lab")
     # Another strategy or row of the same batch redraws at once (the comparison is cached).
-    gr.on([strategy.input, row.release], handler, inputs, outputs, trigger_mode="always_last",
-          api_name="padding_on_change", api_visibility="private")
+    changed = gr.on([strategy.input, row.release], handler, inputs, outputs, trigger_mode="always_last",
+                    api_name="padding_on_change", api_visibility="private")
     # On load and on every edit (a link's prompts included); links may still name any row up to MAX_BATCH - 1.
     gr.on(None, row_range, [prompts], row, queue=False, api_name="padding_rows", api_visibility="private")
     link.fields.update(prompts=prompts, new=max_new, strategy=strategy, row=row)
-    link.handler, link.inputs, link.outputs = handler, inputs, outputs
+    link.handler, link.inputs, link.outputs, link.drawn_by = handler, inputs, outputs, [clicked, changed]

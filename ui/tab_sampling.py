@@ -199,13 +199,13 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
     distribution, draw, generate_text = make_handlers(hub)
     knobs = [model_choice, prompt, penalty, temperature, top_k, top_p, min_p]
     outputs = [stages, curve, sweep, stats, facts]
-    show.click(distribution, knobs + [language], outputs, api_name="distribution")
+    shown = show.click(distribution, knobs + [language], outputs, api_name="distribution")
     # Letting go of a knob redraws at once (tens of ms): the lesson is watching the distribution move.
-    gr.on([knob.release for knob in (penalty, temperature, top_k, top_p, min_p)], distribution, knobs + [language], outputs,
-          trigger_mode="always_last", api_name="distribution_on_release", api_visibility="private")
+    released = gr.on([knob.release for knob in (penalty, temperature, top_k, top_p, min_p)], distribution, knobs + [language],
+                     outputs, trigger_mode="always_last", api_name="distribution_on_release", api_visibility="private")
     link.fields.update(prompt=prompt, penalty=penalty, temperature=temperature, top_k=top_k, top_p=top_p, min_p=min_p,
                        draws=draws, seed=seed, new=max_new)
-    link.handler, link.inputs, link.outputs = distribution, knobs + [language], outputs
+    link.handler, link.inputs, link.outputs, link.drawn_by = distribution, knobs + [language], outputs, [shown, released]
     drawn = draw_button.click(draw, knobs + [draws, seed, language], [histogram, draw_facts], api_name="draw_samples")
     generated_by = generate_button.click(generate_text, knobs + [max_new, seed, language], [generated], api_name="generate")
     redraw_on_language_switch(link, [drawn], draw, knobs + [draws, seed, language], [histogram, draw_facts],

@@ -79,11 +79,13 @@ def build(translated: Translated, language: gr.components.Component, link: TabLi
         each = gr.JSON()
     inputs = [text, allow_special, show_bytes, language]
     outputs = [chips, stats, ids, each]
-    run.click(tokenize, inputs, outputs, api_name="tokenize")
-    text.submit(tokenize, inputs, outputs, api_name="tokenize_on_enter", api_visibility="private")
-    # The chips always match the controls: ticking a box or choosing an example redraws them at once.
-    gr.on([allow_special.input, show_bytes.input], tokenize, inputs, outputs, api_name="tokenize_on_option",
-          api_visibility="private")
-    examples.load_input_event.then(tokenize, inputs, outputs, api_name="tokenize_example", api_visibility="private")
+    drawn_by = [
+        run.click(tokenize, inputs, outputs, api_name="tokenize"),
+        text.submit(tokenize, inputs, outputs, api_name="tokenize_on_enter", api_visibility="private"),
+        # The chips always match the controls: ticking a box or choosing an example redraws them at once.
+        gr.on([allow_special.input, show_bytes.input], tokenize, inputs, outputs, api_name="tokenize_on_option",
+              api_visibility="private"),
+        examples.load_input_event.then(tokenize, inputs, outputs, api_name="tokenize_example", api_visibility="private"),
+    ]
     link.fields.update(text=text, special=allow_special, bytes=show_bytes)
-    link.handler, link.inputs, link.outputs = tokenize, inputs, outputs
+    link.handler, link.inputs, link.outputs, link.drawn_by = tokenize, inputs, outputs, drawn_by
