@@ -142,6 +142,7 @@ KEEP_DRAWING_ON_ERROR_CSS = (
     " height: auto; min-height: 0; padding: var(--size-1) !important; flex-direction: row; }\n"
     "[data-testid=status-tracker].wrap:has(> .error) .clear-status { position: static; }\n"
     ":has(> [data-testid=status-tracker].wrap > .error) > :not([data-testid=status-tracker]) { opacity: 0.45; }\n"
+    ":has(> [data-testid=status-tracker].wrap > .error) .modebar-container { display: none; }\n"  # the badge sits there
 )
 # A number typed into a slider's box counts when the box loses focus (Gradio's "release"): Enter does
 # that too, so typing 0.7 and pressing Enter redraws like dragging the slider does. A number past the

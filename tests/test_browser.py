@@ -273,15 +273,16 @@ def test_switching_language_redraws_the_open_tab_and_later_the_others(app_url, b
 
 
 def test_the_token_chips_follow_the_special_token_box_and_the_examples_without_the_button(app_url, browser):
-    page = new_page(browser)
+    page = new_page(browser, "zh-CN")
     page.goto(app_url)
     page.wait_for_selector("#tok-chips .ntl-chip", timeout=30_000)
     page.get_by_text("Hello<|endoftext|>World").first.click()  # an example: its tokens, not the old text's
     page.wait_for_function("document.querySelector('#tok-chips').innerText.includes('World')", timeout=30_000)
+    assert page.locator("#tok-text label span").first.inner_text() == "文本", "choosing an example keeps the label's language"
     as_text = page.locator("#tok-chips h4").first.inner_text()
-    page.get_by_text("Treat <|endoftext|> as a special token").click()
+    page.get_by_text("把 <|endoftext|> 当作特殊词元").click()
     page.wait_for_function(f"document.querySelector('#tok-chips h4').innerText !== {as_text!r}", timeout=30_000)
-    assert page.locator("#tok-chips h4").first.inner_text().startswith("gpt2 · 3 tokens")  # Hello, <|endoftext|>, World
+    assert page.locator("#tok-chips h4").first.inner_text().startswith("gpt2 · 3 ")  # Hello, <|endoftext|>, World
     page.close()
 
 

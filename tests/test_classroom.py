@@ -322,3 +322,5 @@ def test_html_tables_export_cell_by_cell_with_their_headings():
     unheaded = '<table class="ntl-table"><tbody><tr><th>Step</th><td>1 / 6</td></tr><tr><th>max |Δlogit|</th><td>1.2e-05</td></tr></tbody></table>'
     assert list(table_rows(unheaded)) == [("Step", "Step", "", "", "1 / 6"), ("Step", "max |Δlogit|", "", "", 1.2e-05)]
     assert list(table_rows(None)) == []
+    percent = '<table class="ntl-table"><thead><tr><th>strategy</th><th>repeated</th></tr></thead><tbody><tr><td>greedy</td><td>59%</td></tr></tbody></table>'
+    assert list(table_rows(percent)) == [("strategy", "greedy", "repeated", "", 0.59)]

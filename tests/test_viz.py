@@ -147,13 +147,13 @@ def test_stage_panels_write_counts_with_thousands_separators_like_the_table():
 
 
 def test_log_rank_axis_writes_every_tick_in_full():
-    figure = cumulative_curve(np.full(1500, 1 / 1500), 0.9, 1350, "T", "S")
+    figure = cumulative_curve(np.full(800, 1 / 800), 0.9, 720, "T", "S")
     axis = figure.layout.xaxis
     assert axis.type == "log"
-    assert list(axis.tickvals) == [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]
-    assert list(axis.ticktext)[-2:] == ["500", "1,000"], "no bare '2' standing for 20"
+    assert list(axis.tickvals) == [1, 2, 5, 10, 20, 50, 100, 200, 500]
+    assert list(axis.ticktext)[-2:] == ["200", "500"], "no bare '2' standing for 20"
     vocabulary = cumulative_curve(np.full(50_257, 1 / 50_257), 0.9, 45_000, "T", "S").layout.xaxis
-    assert list(vocabulary.ticktext)[-3:] == ["5,000", "10,000", "50,000"] and len(vocabulary.tickvals) == 10
+    assert list(vocabulary.ticktext) == ["1", "10", "100", "1,000", "10,000"] and vocabulary.tickangle == 0
 
 
 def test_hover_labels_speak_the_pages_language():

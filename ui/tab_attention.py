@@ -88,6 +88,7 @@ def make_attention_handler(hub: ModelHub) -> Callable[..., tuple]:
         weights = out.attentions[layer][row].float().cpu().numpy()
         applied = out.mask[min(row, out.mask.shape[0] - 1), 0].cpu().numpy()
         last_real = max(i for i, p in enumerate(is_pad) if not p)
+        written = [i for i, p in enumerate(is_pad) if not p][-generated:] if generated else []  # after the prompt, either side
 
         mask_name = t(f"mask.{mask_kind}", language)
         applied_name = _applied_name(mask_kind, bool(pads), language)
@@ -95,7 +96,8 @@ def make_attention_handler(hub: ModelHub) -> Callable[..., tuple]:
             weights[head], labels, t("att.fig.head", language).format(layer=layer, head=head, mask=applied_name),
             t("att.fig.head_summary", language).format(n=len(labels), pads=len(pads))
             + (t("att.row_fallback", language) if asked_row != row else "")
-            + (t("att.generated_note", language).format(n=generated, s=plural_s(generated)) if generated else ""), pads,
+            + (t("att.generated_note", language).format(first=written[0], last=written[-1], n=generated, s=plural_s(generated))
+               if generated else ""), pads,
             (t("att.axis.key", language), t("att.axis.query", language)), hover_words(language),
         )
         grid = heads_grid(weights, labels, t("att.fig.heads", language).format(layer=layer),
@@ -120,7 +122,8 @@ def make_attention_handler(hub: ModelHub) -> Callable[..., tuple]:
         change = (out.logits[row, real_positions].float() - causal.logits[row, real_positions].float()).abs().amax(-1)
         at = last_real if mask_kind == "causal" else real_positions[int(change.argmax())]
         chosen, reference = _top(tokenizer, out.logits[row, at]), _top(tokenizer, causal.logits[row, at])
-        title = t("att.fig.next", language).format(token=quoted(labels[at]), position=at)
+        title = t("att.fig.next_causal_title" if mask_kind == "causal" else "att.fig.next", language).format(
+            token=quoted(labels[at]), position=at)
         if mask_kind == "causal":  # one run: two identical panels would only suggest a difference
             predictions = prediction_bars({t("att.reference", language): reference}, title, t("att.fig.next_causal", language))
         else:

@@ -438,9 +438,11 @@ def make_teacher_forcing_handler(hub: ModelHub) -> Callable[..., tuple]:
             matches=sum(matches), generated=len(generated),
             n_s=plural_s(len(losses)), generated_s=plural_s(len(generated)), passes_es="" if len(generated) == 1 else "es",
         )
-        first_difference = matches.index(False) if False in matches else None
-        if first_difference is not None and any(matches[first_difference:]):
+        if False in matches:  # where generation leaves the text; a match after that is a coincidence
+            first_difference = matches.index(False)
             summary += t("ins.tf.diverged", language).format(first=first_difference + 1)
+            if any(matches[first_difference:]):
+                summary += t("ins.tf.coincidence", language)
         if asked > prompt_tokens:
             summary += t("ins.tf.shortened", language).format(asked=asked, tokens=len(ids), start=prompt_tokens)
         return text_html, generation, f"<p>{summary}</p>", bars, facts, run

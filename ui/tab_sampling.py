@@ -86,13 +86,14 @@ def make_handlers(hub: ModelHub) -> tuple[Callable[..., tuple], Callable[..., tu
         sorted_probs = before_top_p.sort(descending=True).values
         in_nucleus = facts["top_p"]["kept"]
         needed = fewest_tokens_reaching(before_top_p, config.top_p) if config.top_p < 1 else in_nucleus  # p = 1: off
-        cumulative_summary = t("smp.fig.cumulative_summary", language).format(p=config.top_p, n=needed)
+        cumulative_summary = t("smp.fig.cumulative_summary" if config.top_p < 1 else "smp.fig.cumulative_off",
+                               language).format(p=config.top_p, n=needed)
         if in_nucleus > needed:
             cumulative_summary += t("smp.fig.cumulative_ties", language).format(kept=in_nucleus, tied=in_nucleus - needed)
         curve = cumulative_curve(
             sorted_probs[: facts["top_k"]["kept"]].numpy(), config.top_p, in_nucleus,  # every token top-p chooses from
             t("smp.fig.cumulative", language), cumulative_summary,
-            (t("smp.axis.rank", language), t("smp.axis.cumulative", language)), hover_words(language),
+            (t("smp.axis.rank", language), t("smp.axis.cumulative", language)), hover_words(language), needed,
         )
         sweep_rows = [process_logits(logits[None], SamplingConfig(temperature=T, repetition_penalty=config.repetition_penalty), seen).probs[0]
                       for T in SWEEP]
@@ -132,8 +133,9 @@ def make_handlers(hub: ModelHub) -> tuple[Callable[..., tuple], Callable[..., tu
         if int((probs[0] > 0).sum()) == 1:  # greedy, or filters that leave one token: no chance to measure
             summary = t("smp.fig.draws_one", language).format(token=quoted(labels[0]), n=draws)
         else:
+            verdict = "below" if tv < low else "above" if tv > high else "inside"
             summary = t("smp.fig.draws_summary", language).format(tv=tv, mean=float(noise.mean()), low=low, high=high,
-                                                                  runs=NOISE_RUNS, n=draws)
+                                                                  runs=NOISE_RUNS, n=draws) + t(f"smp.fig.draws.{verdict}", language)
         fig = draws_vs_distribution(labels, probs[0, shown].tolist(), counts[shown].tolist(),
                                     (t("smp.expected", language), t("smp.observed", language)),
                                     t("smp.fig.draws", language).format(n=draws, seed=seed), summary)

@@ -40,8 +40,8 @@ def tokenize(text: str, allow_special: bool, show_bytes: bool, language: str) ->
                       for p in pieces[:MAX_CHIPS]]
         partial = sum(p.partial for p in pieces)
         sections.append(
-            f"<h4>{name} · {len(token_ids)} {t('tok.token' if len(token_ids) == 1 else 'tok.tokens', language)}"
-            f"{f' · {partial} ' + t('tok.partial_count', language) if partial else ''}</h4>"
+            f"<h4>{name} · {len(token_ids):,} {t('tok.token' if len(token_ids) == 1 else 'tok.tokens', language)}"
+            f"{f' · {partial:,} ' + t('tok.partial_count', language) if partial else ''}</h4>"
             + (token_chips(pieces[:MAX_CHIPS], show_bytes=bool(show_bytes), partial_label=t("tok.partial", language), bytes_label=t("hover.bytes", language),
                            special_label=t("tok.special_bytes", language))
                if token_ids else f"<p>{t('tok.empty', language)}</p>")
@@ -69,8 +69,10 @@ def build(translated: Translated, language: gr.components.Component, link: TabLi
             allow_special = translated(gr.Checkbox(False, label=t("tok.special")), label="tok.special", info="tok.special_info")
             show_bytes = translated(gr.Checkbox(True, label=t("tok.bytes")), label="tok.bytes")
             run = translated(gr.Button(t("tok.run"), variant="primary", elem_id="tok-run"), value="tok.run")
-    examples = gr.Examples(EXAMPLES, inputs=text, label=t("tok.examples"))
-    translated(examples.dataset, label="tok.examples")
+    # A Dataset, not gr.Examples: choosing an example re-sends only the text (Examples re-sends the
+    # whole text box, with the English label it was built with).
+    examples = translated(gr.Dataset(components=[text], samples=[[example] for example in EXAMPLES], label=t("tok.examples")),
+                          label="tok.examples")
     stats = gr.HTML(elem_id="tok-stats")
     chips = gr.HTML(elem_id="tok-chips")
     with translated(gr.Accordion(t("tok.ids"), open=False), label="tok.ids"):
@@ -85,7 +87,9 @@ def build(translated: Translated, language: gr.components.Component, link: TabLi
         # The chips always match the controls: ticking a box or choosing an example redraws them at once.
         gr.on([allow_special.input, show_bytes.input], tokenize, inputs, outputs, api_name="tokenize_on_option",
               api_visibility="private"),
-        examples.load_input_event.then(tokenize, inputs, outputs, api_name="tokenize_example", api_visibility="private"),
+        examples.click(lambda sample: sample[0], examples, text, queue=False, api_name="choose_example",
+                       api_visibility="private").then(tokenize, inputs, outputs, api_name="tokenize_example",
+                                                      api_visibility="private"),
     ]
     link.fields.update(text=text, special=allow_special, bytes=show_bytes)
     link.handler, link.inputs, link.outputs, link.drawn_by = tokenize, inputs, outputs, drawn_by

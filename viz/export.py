@@ -150,8 +150,10 @@ def table_rows(markup: str) -> Iterable[tuple[str, str, str, str, str]]:
 
 
 def _number(cell: str) -> float | int | str:
-    """A table's "50,257" or "0.0312" as the number a spreadsheet can sum; other cells as written."""
+    """A table's "50,257", "0.0312" or "59%" (0.59) as the number a spreadsheet can sum; other cells as written."""
     plain = cell.replace(",", "")
+    if re.fullmatch(r"-?\d+(\.\d+)?\s?%", plain):
+        return float(plain.rstrip("% ")) / 100
     if re.fullmatch(r"-?\d+", plain):
         return int(plain)
     if re.fullmatch(r"-?\d*\.\d+(e[-+]?\d+)?|-?\d+e[-+]?\d+", plain):

@@ -42,26 +42,34 @@ def _ranks_drawn(count: int, marked: int, every_up_to: int = 300, further: int =
 
 def cumulative_curve(sorted_probs: Sequence[float], top_p: float, nucleus_size: int, title: str, summary: str,
                      axis: tuple[str, str] = ("rank", "cumulative probability"),
-                     words: Mapping[str, str] = HOVER_WORDS) -> go.Figure:
-    """Cumulative mass over every token sorted by probability, with the top-p line and the nucleus edge."""
+                     words: Mapping[str, str] = HOVER_WORDS, fewest: int | None = None) -> go.Figure:
+    """Cumulative mass over every token sorted by probability, with the top-p line and the nucleus edge.
+
+    ``fewest``: the fewest tokens reaching ``top_p``, marked too where ties make top-p keep more.
+    """
     cumulative = np.cumsum(np.asarray(sorted_probs, dtype=float))
     ranks = _ranks_drawn(len(cumulative), nucleus_size)
     fig = go.Figure(go.Scatter(x=ranks, y=cumulative[ranks - 1], mode="lines+markers", line={"color": OKABE_ITO[4]},
                                marker={"size": 4}, hovertemplate=f"{words['rank']} %{{x}}: %{{y:.4f}}<extra></extra>",
                                name=axis[1]))
     log_axis = len(cumulative) > 50
-    # The label sits under the line at the right, where the curve has already passed above it.
+    # The label sits under the line at the left, clear of the edge lines at the right.
     fig.add_hline(y=top_p, line={"color": OKABE_ITO[5], "dash": "dash"}, annotation_text=f"p = {top_p:g}",
-                  annotation_position="bottom right")
-    fig.add_vline(x=nucleus_size, line={"color": OKABE_ITO[2], "dash": "dot"})
-    # An annotation on a log axis is placed in log10 units (a shape is not): 301 would mean 10^301.
-    fig.add_annotation(x=math.log10(nucleus_size) if log_axis else nucleus_size, y=1, yref="y domain", yanchor="bottom",
-                       text=f"{nucleus_size:,}", showarrow=False, font={"color": OKABE_ITO[2]})
-    fig.update_xaxes(title=axis[0], type="log" if log_axis else "linear")
+                  annotation_position="bottom left")
+    edges = [nucleus_size] + ([fewest] if fewest and fewest != nucleus_size else [])
+    for edge, colour, anchor in zip(edges, (OKABE_ITO[2], OKABE_ITO[7]), ("left", "right")):
+        fig.add_vline(x=edge, line={"color": colour, "dash": "dot"})
+        # An annotation on a log axis is placed in log10 units (a shape is not): 301 would mean 10^301.
+        fig.add_annotation(x=math.log10(edge) if log_axis else edge, y=1, yref="y domain", yanchor="bottom",
+                           xanchor=anchor if len(edges) > 1 else "center", text=f"{edge:,}", showarrow=False,
+                           font={"color": colour})
+    fig.update_xaxes(title=axis[0], type="log" if log_axis else "linear", tickangle=0)
     if log_axis:  # every tick written out: plotly's own log ticks read "10 2 5 100", and "2" means 20
-        steps = (1, 2, 5) if len(cumulative) <= 5000 else (1, 5)  # past 5,000 the labels would crowd and tilt
+        steps = (1, 2, 5) if len(cumulative) <= 1000 else (1,)  # past 1,000 the labels would crowd and touch
         ticks = [m * 10**e for e in range(6) for m in steps if m * 10**e <= len(cumulative)]
         fig.update_xaxes(tickvals=ticks, ticktext=[f"{v:,}" for v in ticks])
+    else:
+        fig.update_xaxes(dtick=1 if len(cumulative) <= 10 else None)  # whole ranks: no "0.5"
     fig.update_yaxes(title=axis[1], range=[0, 1.02])
     return finish(fig, title, summary, height=360)
 
@@ -118,7 +126,7 @@ def probability_text(p: float) -> str:
 
 
 def generated_html(prompt: str, tokens: Sequence[tuple[str, float, float, Sequence[tuple[str, float]]]], legend: str,
-                   model_label: str = "model alone") -> str:
+                   model_label: str = "model alone: ") -> str:
     """A legend, the prompt, then each new token shaded by the probability it was drawn with; hover adds
     what the model alone gave it (before the knobs: at T = 0 every drawn token reads 1) and the top alternatives.
 
@@ -131,7 +139,7 @@ def generated_html(prompt: str, tokens: Sequence[tuple[str, float, float, Sequen
         tip = " | ".join(f"{quoted(alt)}: {probability_text(p)}" for alt, p in alternatives if p > 0)
         parts.append(
             f'<span style="background:{probability_colour(prob)}" '
-            f'title="p={probability_text(prob)} ({html.escape(model_label)}: {probability_text(model_prob)}) · {html.escape(tip)}">'
+            f'title="p={probability_text(prob)} ({html.escape(model_label)}{probability_text(model_prob)}) · {html.escape(tip)}">'
             f"{_with_line_breaks(text)}</span>"
         )
     parts.append("</div>")
