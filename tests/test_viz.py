@@ -146,6 +146,16 @@ def test_stage_panels_write_counts_with_thousands_separators_like_the_table():
     assert fig.layout.annotations[0].text == "softmax · kept 50,257"
 
 
+def test_stage_bars_carry_their_values_so_a_flattened_stage_can_be_read():
+    from viz.sampling import stage_bars
+
+    flat = [0.0021, 0.00099]
+    fig = stage_bars({"softmax": (["a", "b"], [0.6, 0.4], 50257), "temperature": (["a", "b"], flat, 50257)}, "T", "S")
+    assert list(fig.data[0].text) == ["0.600", "0.400"]
+    assert list(fig.data[1].text) == ["0.002", "9.9e-04"], "slivers on the shared scale still read as numbers"
+    assert fig.data[1].cliponaxis is False
+
+
 def test_log_rank_axis_writes_every_tick_in_full():
     figure = cumulative_curve(np.full(800, 1 / 800), 0.9, 720, "T", "S")
     axis = figure.layout.xaxis

@@ -16,14 +16,19 @@ from .palette import OKABE_ITO, SERIES_COLOURS, probability_colour
 def stage_bars(
     stages: Mapping[str, tuple[Sequence[str], Sequence[float], int]], title: str, summary: str, kept_label: str = "kept"
 ) -> go.Figure:
-    """One panel per pipeline stage: the same top tokens' probabilities; panel title says how many survive."""
+    """One panel per pipeline stage: the same top tokens' probabilities; panel title says how many survive.
+
+    Every bar carries its value: on the shared scale a flattened stage (a high temperature) is a row of
+    slivers, and the numbers are what a class reads off it."""
     names = list(stages)
     columns = 3
     rows = math.ceil(len(names) / columns)
     top = max((max(probs, default=0.0) for _, probs, _ in stages.values()), default=0.0)
     fig = subplots(
         [[go.Bar(x=list(probs), y=unique_labels(list(tokens)), orientation="h", marker_color=SERIES_COLOURS[i % len(SERIES_COLOURS)],
-                 showlegend=False, hovertemplate="%{y}: p=%{x:.4f}<extra>" + html.escape(name) + "</extra>")]
+                 text=[probability_text(p) for p in probs], textposition="outside", cliponaxis=False,
+                 textfont={"size": 10}, showlegend=False,
+                 hovertemplate="%{y}: p=%{x:.4f}<extra>" + html.escape(name) + "</extra>")]
          for i, (name, (tokens, probs, _)) in enumerate(stages.items())],
         columns, [f"{n} · {kept_label} {stages[n][2]:,}" for n in names], horizontal_spacing=0.14, vertical_spacing=0.16,
         x_axis={"range": [0, min(1.0, top * 1.15) or 1.0]},  # one shared scale so stages compare
