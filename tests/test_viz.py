@@ -156,6 +156,15 @@ def test_stage_bars_carry_their_values_so_a_flattened_stage_can_be_read():
     assert fig.data[1].cliponaxis is False
 
 
+def test_one_drawable_token_keeps_a_bar_width_instead_of_filling_the_axis():
+    from viz.sampling import FEWEST_SLOTS, draws_vs_distribution
+
+    alone = draws_vs_distribution(["?"], [1.0], [1.0], ("p", "f"), "T", "S").layout.xaxis.range
+    assert alone[1] - alone[0] == FEWEST_SLOTS and sum(alone) == 0, "centred on its one token"
+    many = draws_vs_distribution(list("abcdefghij"), [0.1] * 10, [0.1] * 10, ("p", "f"), "T", "S").layout.xaxis.range
+    assert list(many) == [-0.5, 9.5]
+
+
 def test_log_rank_axis_writes_every_tick_in_full():
     figure = cumulative_curve(np.full(800, 1 / 800), 0.9, 720, "T", "S")
     axis = figure.layout.xaxis

@@ -79,6 +79,9 @@ def cumulative_curve(sorted_probs: Sequence[float], top_p: float, nucleus_size: 
     return finish(fig, title, summary, height=360)
 
 
+FEWEST_SLOTS = 8  # the draw histogram is laid out for at least this many tokens
+
+
 def draws_vs_distribution(tokens: Sequence[str], expected: Sequence[float], observed: Sequence[float],
                           names: tuple[str, str], title: str, summary: str) -> go.Figure:
     """Observed frequencies of seeded draws next to the probabilities they were drawn from."""
@@ -88,7 +91,9 @@ def draws_vs_distribution(tokens: Sequence[str], expected: Sequence[float], obse
         go.Bar(x=labels, y=list(observed), name=names[1], marker_color=OKABE_ITO[0]),
     ])
     fig.update_layout(barmode="group", legend={"orientation": "h", "y": -0.3})
-    fig.update_xaxes(type="category", tickangle=-45)
+    # A few tokens (one at T = 0) keep the width they have among many, centred, instead of filling the axis.
+    spare = max(0.0, (FEWEST_SLOTS - len(labels)) / 2)
+    fig.update_xaxes(type="category", tickangle=-45, range=[-0.5 - spare, len(labels) - 0.5 + spare])
     fig.update_yaxes(title="p")
     return finish(fig, title, summary, height=400)
 
