@@ -11,6 +11,8 @@ import ctypes
 import json
 import logging
 import os
+import threading
+import time
 from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -205,8 +207,34 @@ def limit_malloc_arenas(arenas: int = 2) -> None:
         pass
 
 
+def trim_freed_memory_every(seconds: float = 10.0) -> threading.Thread | None:
+    """Hand freed heap pages back to the system every ``seconds``, on a background thread.
+
+    glibc raises its mmap threshold after the first large free, so vocabulary-sized tensors then
+    come from the heap, and a few small results that outlive them (a cached Padding-lab
+    comparison's top tokens) pin whole stretches of it: 100 new Padding-lab batches took the
+    server from 440 to 800–880 MB (measured). ``malloc_trim`` releases the free pages inside the
+    heap (about 6 ms a call, arenas locked meanwhile); a fixed mmap threshold would too, but made
+    sampled generation 20–28 % slower. No-op without glibc.
+    """
+    try:
+        trim = ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+    def trim_forever() -> None:
+        while True:
+            time.sleep(seconds)
+            trim(0)
+
+    thread = threading.Thread(target=trim_forever, name="malloc-trim", daemon=True)
+    thread.start()
+    return thread
+
+
 def main() -> None:
     limit_malloc_arenas()
+    trim_freed_memory_every()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--gpt2-folder", help="local folder with GPT-2's config.json + model.safetensors")
     parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
