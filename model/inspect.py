@@ -54,8 +54,18 @@ class LogitLens:
     final_prediction_probs: torch.Tensor
 
 
+# In a probe's top tokens: the ids that share one embedding row (one score), listed once.
+UNUSED_TOKENS = -1
+
+
 class ModelProbe:
-    """One forward pass over ``token_ids`` with every hidden state and attention map kept."""
+    """One forward pass over ``token_ids`` with every hidden state and attention map kept.
+
+    A model whose unused ids share one embedding row (the bundled one: 31 320 ids it never saw in
+    training) gives them one identical score, so whenever that score leads, the "top guess" would be
+    whichever of them a sort put first. The probe's top tokens list that tie once, as
+    ``UNUSED_TOKENS`` with the probability each of them has (``len(unused_ids)`` times it together).
+    """
 
     @torch.no_grad()
     def __init__(self, model: GPT, token_ids: Sequence[int]) -> None:
@@ -70,6 +80,8 @@ class ModelProbe:
         self.logits = out.logits[0]  # [T, V]
         self.hidden_states = [h[0] for h in out.hidden_states]  # n_layer + 1 of [T, C]
         self.attentions = [a[0] for a in out.attentions]  # n_layer of [H, T, T]
+        shared = model.shares_embedding(torch.arange(model.config.vocab_size, device=model.device))
+        self.unused_ids = shared.nonzero()[:, 0] if bool(shared.any()) else None  # one tie, listed once
 
     @property
     def n_layer(self) -> int:
@@ -99,13 +111,24 @@ class ModelProbe:
         return k
 
     def _stream_top(self, stream: int, k: int) -> tuple[torch.Tensor, TopTokens]:
-        """Stream ``stream``'s next-token probabilities ``[T, V]`` and their top ``k``."""
+        """Stream ``stream``'s next-token probabilities ``[T, V]`` and their top ``k``, the tie of the
+        unused ids listed once (``UNUSED_TOKENS``)."""
         probs = self._stream_probs(stream)
-        top = probs.topk(self._check_k(k, probs.shape[-1]), dim=-1)
-        return probs, TopTokens(top.indices, top.values)
+        k = self._check_k(k, probs.shape[-1])
+        if self.unused_ids is None:
+            top = probs.topk(k, dim=-1)
+            return probs, TopTokens(top.indices, top.values)
+        # The tie's first id stands for all of them (with its own probability, each one's); the rest leave the race.
+        representative = self.unused_ids[0]
+        candidates = probs.clone()
+        candidates[:, self.unused_ids[1:]] = -1.0
+        top = candidates.topk(min(k, probs.shape[-1] - len(self.unused_ids) + 1), dim=-1)
+        ids = torch.where(top.indices == representative, torch.full_like(top.indices, UNUSED_TOKENS), top.indices)
+        return probs, TopTokens(ids, top.values)
 
     def show_topk_token(self, layer: int, k: int = 10) -> TopTokens:
-        """The top ``k`` next tokens if block ``layer``'s output were the last hidden state."""
+        """The top ``k`` next tokens if block ``layer``'s output were the last hidden state (the
+        unused ids' tie listed once, ``UNUSED_TOKENS``)."""
         return self._stream_top(self._layer(layer) + 1, k)[1]
 
     def logit_lens(self, k: int = 5) -> LogitLens:

@@ -11,7 +11,7 @@ import torch
 
 from model import SamplingConfig, generate
 from model.decoding import DecodingSettings, Loop, Strategy, beam_search, compare_strategies, find_loop, repeated_ngram_share
-from model.inspect import ModelProbe, kv_cache_steps, teacher_forcing
+from model.inspect import UNUSED_TOKENS, ModelProbe, kv_cache_steps, teacher_forcing
 
 from .conftest import random_gpt
 
@@ -69,6 +69,33 @@ def test_logit_lens_embedding_row_is_the_unembedded_token_plus_position(model, p
     lens = probe.logit_lens(k=4)
     assert torch.equal(lens.top_ids[0], expected.indices)
     assert torch.allclose(lens.top_probs[0], expected.values, atol=1e-5)
+
+
+def test_the_lens_lists_the_unused_ids_tie_once_and_never_calls_one_of_them_the_guess():
+    """The bundled model's 31,320 unused ids share one row, so they tie exactly; an arbitrary one of
+    them ("$") used to be shown as layer 1's top guess."""
+    from model import get_tokenizer, load_bundled
+
+    model = load_bundled()
+    ids = get_tokenizer("gpt2").encode("ROMEO:\nBut soft, what light through yonder window breaks?")
+    probe = ModelProbe(model, ids)
+    unused = model.shares_embedding(torch.arange(model.config.vocab_size))
+    assert len(probe.unused_ids) == int(unused.sum()) == 31_320
+    lens = probe.logit_lens(k=5)
+    assert not unused[lens.top_ids.clamp(min=0)][lens.top_ids >= 0].any(), "no single unused id is listed"
+    assert ((lens.top_ids == UNUSED_TOKENS).sum(-1) <= 1).all(), "the tie is listed at most once per cell"
+    ties = 0
+    for stream in range(model.config.n_layer + 1):
+        probs = probe._stream_probs(stream)
+        each_unused, best_real = probs[:, unused].max(-1).values, probs[:, ~unused].max(-1)
+        tie_leads = each_unused > best_real.values
+        ties += int(tie_leads.sum())
+        top = lens.top_ids[stream, :, 0]
+        assert torch.equal(top == UNUSED_TOKENS, tie_leads)
+        real_ids = (~unused).nonzero()[:, 0]
+        assert torch.equal(top[~tie_leads], real_ids[best_real.indices][~tie_leads])
+        assert torch.allclose(lens.top_probs[stream, :, 0], torch.maximum(each_unused, best_real.values))
+    assert ties >= 10, "the prepared lesson's text shows the tie in early layers"
 
 
 # --- layer change -----------------------------------------------------------------------------
@@ -268,6 +295,22 @@ def test_look_inside_endpoint(client):
     expected = [[float(v) for v in a[0, :, len(ids) - 1, 0]] for a in attentions]
     assert np.allclose(facts["attention_a_to_b"], expected, atol=1e-4)
     assert all(json.loads(figure["plot"])["layout"]["title"]["text"] for figure in figures)
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_lens_figure_names_the_unused_tie_and_says_what_it_holds(client, language):
+    from ui.i18n import t
+
+    client, _ = client
+    text = "ROMEO:\nBut soft, what light through yonder window breaks?"
+    _, lens, *_ = client.predict("bundled", text, 5, -1, 0, language, api_name="/look_inside")
+    heatmap = json.loads(lens["plot"])
+    label = t("ins.lens.unused", language)
+    cells = [cell for row in heatmap["data"][0]["text"] for cell in row]
+    assert 10 <= cells.count(label) < len(cells) / 2
+    assert "31,320" in heatmap["layout"]["title"]["text"]
+    tip = next(tip for row in heatmap["data"][0]["customdata"] for tip in row if tip.startswith(f"“{label}”"))
+    assert "31,320" in tip and ("together" if language == "en" else "合计") in tip
 
 
 def test_look_inside_warns_about_tokens_the_model_never_saw(client):

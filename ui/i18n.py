@@ -313,6 +313,12 @@ EN = {
         "Colour = the probability each layer already gives the model's final answer; text = that layer's "
         "own top guess. At the last position the final answer {token} is the top guess from {row} on."
     ),
+    "ins.lens.unused": "⟨unused⟩",
+    "ins.lens.unused_hover": " each ({each:.1e}); {n:,} tokens tied: {total:.3f} together",
+    "ins.lens.unused_note": (
+        " {label}: a tie of the {n:,} tokens the model never saw in training. They share one embedding, so "
+        "each layer gives them one identical score, and where that score leads no single token is the guess."
+    ),
     "ins.lens.colour": "p(final)",
     "ins.lens.hover_final": "p(final answer {token}) = {p:.3f}",
     "ins.change.title": "Layer change: cosine distance between each block's input and output",
@@ -781,6 +787,12 @@ ZH = {
     "ins.lens.summary": (
         "颜色 = 该层已经给模型最终答案多大的概率；格中文字 = 该层自己的首选。最后一个位置上，最终答案 "
         "{token} 从「{row}」起一直是首选。"
+    ),
+    "ins.lens.unused": "⟨未用⟩",
+    "ins.lens.unused_hover": "（每个 {each:.1e}；{n:,} 个词元并列，合计 {total:.3f}）",
+    "ins.lens.unused_note": (
+        "{label}：模型在训练中从未见过的 {n:,} 个词元并列。它们共用一个嵌入向量，所以每一层给它们的分数完全相同；"
+        "这个分数领先的地方，没有哪一个词元算得上首选。"
     ),
     "ins.lens.colour": "p(最终答案)",
     "ins.lens.hover_final": "p(最终答案 {token}) = {p:.3f}",

@@ -18,7 +18,7 @@ import torch
 from model import fit_to_context, stream_generate
 from model.checkpoint import BUNDLED_MODEL_DIR
 from model.decoding import MAX_BEAM_WIDTH, DecodingSettings, Strategy, compare_strategies
-from model.inspect import ModelProbe, kv_cache_steps, teacher_forcing
+from model.inspect import UNUSED_TOKENS, ModelProbe, kv_cache_steps, teacher_forcing
 from viz.common import quoted
 from viz.inside import (
     cache_attention,
@@ -124,7 +124,19 @@ def make_probe_handler(hub: ModelHub) -> Callable[..., tuple]:
         lens = probe.logit_lens(k)
         rows = [t("ins.embeddings", language)] + _layer_names(layers, language)
         final = _texts(tokenizer, lens.final_prediction.tolist())
-        top_texts = np.array(_texts(tokenizer, lens.top_ids.flatten().tolist()), dtype=object).reshape(lens.top_ids.shape)
+        # The unused ids' tie is one entry: its label, and in the hover what each and all of them hold.
+        unused_label = t("ins.lens.unused", language)
+        unused = lens.top_ids == UNUSED_TOKENS
+        top_ids = lens.top_ids.flatten().tolist()
+        top_texts = np.array([unused_label if i == UNUSED_TOKENS else text
+                              for i, text in zip(top_ids, _texts(tokenizer, [max(i, 0) for i in top_ids]))],
+                             dtype=object).reshape(lens.top_ids.shape)
+        top_notes = np.full(lens.top_ids.shape, "", dtype=object)
+        if bool(unused.any()):
+            n_unused = len(probe.unused_ids)
+            for cell in unused.nonzero().tolist():
+                each = float(lens.top_probs[tuple(cell)])
+                top_notes[tuple(cell)] = t("ins.lens.unused_hover", language).format(n=n_unused, each=each, total=each * n_unused)
         final_probs = lens.final_prediction_probs.cpu().numpy()
         leads_from = len(rows) - 1  # the first row from which the final answer stays the top guess
         while leads_from > 0 and lens.top_ids[leads_from - 1, -1, 0] == lens.final_prediction[-1]:
@@ -132,9 +144,11 @@ def make_probe_handler(hub: ModelHub) -> Callable[..., tuple]:
         lens_fig = logit_lens_grid(
             final_probs, top_texts, lens.top_probs.cpu().numpy(), final, rows, labels,
             t("ins.lens.title", language),
-            t("ins.lens.summary", language).format(token=quoted(final[-1]), row=rows[leads_from]),
+            t("ins.lens.summary", language).format(token=quoted(final[-1]), row=rows[leads_from])
+            + (t("ins.lens.unused_note", language).format(label=unused_label, n=len(probe.unused_ids))
+               if bool(unused[..., 0].any()) else ""),
             (t("ins.axis.position", language), t("ins.axis.stream", language)), t("ins.lens.colour", language),
-            t("ins.lens.hover_final", language),
+            t("ins.lens.hover_final", language), top_notes,
         )
 
         distances = probe.cos_distances().cpu().numpy()

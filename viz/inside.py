@@ -43,17 +43,21 @@ def logit_lens_grid(
     axis_titles: tuple[str, str],
     colour_title: str,
     final_template: str,
+    top_notes: np.ndarray | None = None,
 ) -> go.Figure:
     """Rows = residual streams (embeddings at the bottom, the output on top), columns = positions.
 
     Colour: the probability each row gives the model's final prediction ``final_probs [R, T]``;
-    cell text: that row's own top token; hover: its top k (``top_tokens``/``top_probs [R, T, k]``)
-    and ``final_template`` (with ``{token}`` and ``{p}``) for the final prediction.
+    cell text: that row's own top token; hover: its top k (``top_tokens``/``top_probs [R, T, k]``,
+    each followed by its ``top_notes`` entry, if any) and ``final_template`` (with ``{token}`` and
+    ``{p}``) for the final prediction.
     """
     rows, positions, k = top_probs.shape
+    notes = np.full(top_probs.shape, "", dtype=object) if top_notes is None else top_notes
     hover = [
         [
-            "<br>".join(_plotly_text(f"{quoted(top_tokens[r, c, j])}: {top_probs[r, c, j]:.3f}") for j in range(k))
+            "<br>".join(_plotly_text(f"{quoted(top_tokens[r, c, j])}: {top_probs[r, c, j]:.3f}{notes[r, c, j]}")
+                        for j in range(k))
             + "<br>" + _plotly_text(final_template.format(token=quoted(final_tokens[c]), p=final_probs[r, c]))
             for c in range(positions)
         ]
