@@ -129,6 +129,20 @@ def test_sampling_stage_masses_sum_to_one(client):
     assert kept == sorted(kept, reverse=True) and kept[1] <= 50
 
 
+def test_the_temperature_sweep_says_when_it_includes_the_repetition_penalty(client):
+    """Its curves start from the penalised distribution: at T = 1 it reads the penalty stage's entropy."""
+    import json
+
+    for penalty, says_penalty in ((1.3, True), (1.0, False)):
+        _, _, sweep, _, facts = client.predict("bundled", "ROMEO:\nBut soft", penalty, 0.7, 20, 0.9, 0.05, "en",
+                                               api_name="/distribution")
+        figure = json.loads(sweep["plot"])
+        entropy = figure["data"][0]
+        at_one = entropy["y"][list(entropy["x"]).index(1.0)]
+        assert abs(at_one - facts["repetition_penalty"]["entropy_nats"]) < 1e-3
+        assert ("repetition penalty (1.3)" in figure["layout"]["title"]["text"]) is says_penalty
+
+
 def test_draws_match_their_distribution(client):
     _, facts = client.predict("bundled", "ROMEO:", 1.0, 1.0, 20, 1.0, 0.0, 20000, 3, "en", api_name="/draw_samples")
     assert facts["total_variation"] < 0.03  # 20 tokens, 20 000 draws: expected TV ≈ 0.01

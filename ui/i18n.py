@@ -255,6 +255,10 @@ EN = {
     "smp.fig.sweep_summary": (
         "Temperature alone (the other knobs off): low temperature sharpens the distribution, high temperature flattens it."
     ),
+    "smp.fig.sweep_summary_penalty": (
+        "Temperature after the repetition penalty ({penalty:g}), the filters off: low temperature sharpens the "
+        "distribution, high temperature flattens it."
+    ),
     "smp.sweep_now": "now: T = {T:g}",
     "smp.fig.draws": "{n:,} seeded draws (seed {seed}) against their distribution",
     "smp.fig.draws_one": "Only one token can be drawn here, {token}, so all {n:,} draws are it: nothing is left to chance.",
@@ -733,6 +737,7 @@ ZH = {
     "smp.fig.cumulative_ties": "Top-p 实际保留 {kept:,} 个：另有 {tied:,} 个词元与最后一个所需词元概率完全相同，过滤无法把它们区分开。",
     "smp.fig.sweep": "温度扫描",
     "smp.fig.sweep_summary": "只调温度（其他旋钮关闭）：温度低，分布变尖；温度高，分布变平。",
+    "smp.fig.sweep_summary_penalty": "先做重复惩罚（{penalty:g}），再只调温度（过滤器关闭）：温度低，分布变尖；温度高，分布变平。",
     "smp.sweep_now": "当前：T = {T:g}",
     "smp.fig.draws": "{n:,} 次带种子的抽样（种子 {seed}）与其分布对比",
     "smp.fig.draws_one": "这里只有一个词元可能被抽中：{token}，所以 {n:,} 次抽样全都是它，没有任何随机性。",

@@ -101,12 +101,15 @@ def make_handlers(hub: ModelHub) -> tuple[Callable[..., tuple], Callable[..., tu
         entropies = (t("smp.entropy", language), [float(entropy(p)) for p in sweep_rows])
         probabilities = {f"p({piece.text!r})": [float(p[token]) for p in sweep_rows]
                          for token, piece in zip(top_tokens, loaded.tokenizer.pieces(top_tokens))}
-        sweep = temperature_sweep(SWEEP, entropies, probabilities, t("smp.fig.sweep", language), t("smp.fig.sweep_summary", language),
+        # The sweep keeps the penalty (it is what temperature acts on), and says so when it is on.
+        sweep_summary = (t("smp.fig.sweep_summary_penalty", language).format(penalty=config.repetition_penalty)
+                         if config.repetition_penalty != 1 else t("smp.fig.sweep_summary", language))
+        sweep = temperature_sweep(SWEEP, entropies, probabilities, t("smp.fig.sweep", language), sweep_summary,
                                   (t("smp.temperature", language), t("smp.probability", language)),
                                   (config.temperature, t("smp.sweep_now", language).format(T=config.temperature)))
         table = "".join(
             f"<tr><td>{t(f'stage.{name}', language)}</td><td>{f['kept']:,}</td><td>{f['entropy_nats']:.3f}</td>"
-            f"<td>{f['effective_choices']:.1f}</td></tr>" for name, f in facts.items()
+            f"<td>{f['effective_choices']:,.1f}</td></tr>" for name, f in facts.items()
         )
         header = "".join(f"<th>{t(k, language)}</th>" for k in ("smp.h.stage", "smp.h.kept", "smp.h.entropy", "smp.h.effective"))
         return stage_fig, curve, sweep, f'<table class="ntl-table"><thead><tr>{header}</tr></thead><tbody>{table}</tbody></table>', facts
