@@ -145,6 +145,8 @@ def test_generation_keeps_the_end_of_an_overlong_prompt(base_url):
 @pytest.mark.parametrize("endpoint,data,english,chinese", [
     ("padding_lab", ["bundled", "a\nb", 4, "left", 9, "en"], "must be between 0 and 3", "必须在 0 到 3 之间"),
     ("attention", attention(a="word " * 200), "has 201 tokens; keep it to at most 128", "有 201 个词元"),
+    ("attention", attention(a="1 " * 1500), "has 1,501 tokens", "有 1,501 个词元"),
+    ("look_inside", ["bundled", "1 " * 1500, 3, -1, 0, "en"], "has 1,501 tokens; keep it to 64 here", "有 1,501 个词元"),
     ("distribution", distribution(text="   "), "nothing there yet", "还没有内容"),
     ("look_inside", ["bundled", "hi there", 3, 7, 0, "en"], "must be between -2 and 1", "必须在 -2 到 1 之间"),
 ])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import torch
 
@@ -144,7 +146,12 @@ def test_top_p_off_says_so_instead_of_counting_tokens_needed(hub):
 
     distribution, _, _ = make_handlers(hub)
     _, curve, *_ = distribution("bundled", ROMEO, 1.0, 1.0, 40, 1.0, 0.0, "en")
-    assert "Top-p is off (p = 1): all 40 tokens the earlier stages kept stay." in curve.layout.title.text.replace("<br>", " ")
+    def summary(figure) -> str:
+        return re.sub(r"</?sup>", "", figure.layout.title.text.replace("<br>", " "))
+
+    assert "Top-p is off (p = 1): it keeps what the earlier stages kept (40 tokens)." in summary(curve)
+    _, curve, *_ = distribution("bundled", ROMEO, 1.0, 0.0, 40, 1.0, 0.0, "en")  # T = 0: one token left
+    assert "kept (1 token)." in summary(curve)
 
 
 def test_a_low_temperature_removes_no_token_from_the_kept_counts(hub):

@@ -174,7 +174,7 @@ EN = {
     "err.not_text": "{name} must be text",
     "err.too_long_text": "{name} is {n} characters long; the limit here is {limit}",
     "err.empty": "{name}: nothing there yet — type some text first",
-    "att.err.too_many_tokens": "{label} has {n} tokens; keep it to at most {limit} for a readable heatmap",
+    "att.err.too_many_tokens": "{label} has {n:,} tokens; keep it to at most {limit:,} for a readable heatmap",
     "pad.grid.tokens": "tokens (blue = attended)",
     "pad.grid.mask": "attention mask",
     "pad.grid.mask_llama": "input_text_mask (prompt cells)",
@@ -246,7 +246,7 @@ EN = {
     "smp.fig.stages_summary": "Same tokens in every panel. Tokens the filters keep: {kept:,}.",
     "smp.fig.cumulative": "Top-p: where the nucleus ends",
     "smp.fig.cumulative_summary": "Tokens needed for their probability mass to reach p = {p:g} (the nucleus): {n:,}.",
-    "smp.fig.cumulative_off": "Top-p is off (p = 1): all {n:,} tokens the earlier stages kept stay.",
+    "smp.fig.cumulative_off": "Top-p is off (p = 1): it keeps what the earlier stages kept ({n:,} token{s}).",
     "smp.fig.cumulative_ties": (
         " Top-p keeps {kept:,}: the {tied:,} tokens tied with the last one needed have exactly its probability, "
         "and a filter cannot tell them apart."
@@ -306,7 +306,7 @@ EN = {
     "ins.axis.layer": "layer",
     "ins.axis.head": "head",
     "ins.axis.cached": "cached position",
-    "ins.err.too_long": "{label} has {n} tokens; keep it to {limit} here.",
+    "ins.err.too_long": "{label} has {n:,} tokens; keep it to {limit:,} here.",
     "ins.unseen": (
         "⚠️ {n} of these {total} tokens ({examples}) never occurred in this model's training text. It gave "
         "all such tokens **one shared embedding**, so to the model they look identical and what it shows "
@@ -667,7 +667,7 @@ ZH = {
     "err.not_text": "{name}必须是文本",
     "err.too_long_text": "{name}有 {n} 个字符；这里最多 {limit} 个",
     "err.empty": "{name}：还没有内容，请先输入一些文字",
-    "att.err.too_many_tokens": "{label} 有 {n} 个词元；为了热力图清晰，请不要超过 {limit} 个",
+    "att.err.too_many_tokens": "{label} 有 {n:,} 个词元；为了热力图清晰，请不要超过 {limit:,} 个",
     "pad.grid.tokens": "词元（蓝色 = 被关注）",
     "pad.grid.mask": "注意力掩码",
     "pad.grid.mask_llama": "input_text_mask（提示词所在格）",
@@ -782,7 +782,7 @@ ZH = {
     "ins.axis.layer": "层",
     "ins.axis.head": "注意力头",
     "ins.axis.cached": "缓存中的位置",
-    "ins.err.too_long": "{label}有 {n} 个词元；这里最多 {limit} 个。",
+    "ins.err.too_long": "{label}有 {n:,} 个词元；这里最多 {limit:,} 个。",
     "ins.unseen": (
         "⚠️ 这 {total} 个词元中有 {n} 个（{examples}）从未出现在这个模型的训练文本里。模型给所有这样的词元"
         "**同一个嵌入向量**，所以在模型看来它们完全一样，图中关于它们的结果意义不大。请换成英文，最好是"

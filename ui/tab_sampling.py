@@ -16,6 +16,7 @@ from viz.sampling import cumulative_curve, draws_vs_distribution, generated_html
 
 from .common import NumberBox, NumberSlider, MAX_NEW_TOKENS, MAX_PROMPT_CHARACTERS, Translated, UserInputError, redraw_on_language_switch, friendly, hover_words, on_gpu, normalise_language, number, t, text_input
 from .deeplinks import TabLink
+from .i18n import plural_s
 from .hub import ModelHub
 
 SHOWN = 12
@@ -87,7 +88,7 @@ def make_handlers(hub: ModelHub) -> tuple[Callable[..., tuple], Callable[..., tu
         in_nucleus = facts["top_p"]["kept"]
         needed = fewest_tokens_reaching(before_top_p, config.top_p) if config.top_p < 1 else in_nucleus  # p = 1: off
         cumulative_summary = t("smp.fig.cumulative_summary" if config.top_p < 1 else "smp.fig.cumulative_off",
-                               language).format(p=config.top_p, n=needed)
+                               language).format(p=config.top_p, n=needed, s=plural_s(needed))
         if in_nucleus > needed:
             cumulative_summary += t("smp.fig.cumulative_ties", language).format(kept=in_nucleus, tied=in_nucleus - needed)
         curve = cumulative_curve(
