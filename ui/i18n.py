@@ -197,7 +197,11 @@ EN = {
     "pad.note.blank": "Skipped {n} empty line{s}: a prompt needs at least one token.",
     "pad.note.truncated": "Kept only the last {room} tokens of prompt {rows}, so that prompt + new tokens fit the context.",
     "pad.match": "same up to float rounding",
-    "pad.match_exact": "identical, bit for bit",
+    "pad.exact_zero": (
+        "A max |Δlogit| of 0 means bit-for-bit equal on this machine. Whether a batch's arithmetic matches a "
+        "lone run exactly depends on the kernels and the number of threads, not on the strategy: elsewhere the "
+        "same row may differ by about 1e-5, which is still the same computation."
+    ),
     "pad.grid.first_pass": " ← first pass ends here; later columns go one step at a time",
     "pad.same_tokens": "same tokens, other logits",
     "pad.same_tokens_why": (
@@ -690,7 +694,10 @@ ZH = {
     "pad.note.blank": "跳过了 {n} 个空行：每个提示词至少需要一个词元。",
     "pad.note.truncated": "提示词 {rows} 只保留了最后 {room} 个词元，使提示词加新词元不超过上下文长度。",
     "pad.match": "相同（仅差浮点舍入）",
-    "pad.match_exact": "逐位完全相同",
+    "pad.exact_zero": (
+        "max |Δlogit| 为 0 表示在这台机器上逐位完全相同。批量计算能否与单独运行逐位一致，取决于底层算子和线程数，"
+        "而不是填充策略：换一台机器，同一行可能相差约 1e-5，计算本质上仍然相同。"
+    ),
     "pad.grid.first_pass": " ← 第一次前向到此为止；之后的列逐步送入",
     "pad.same_tokens": "词元相同，logits 不同",
     "pad.same_tokens_why": (

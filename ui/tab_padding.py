@@ -99,17 +99,16 @@ def make_padding_handler(hub: ModelHub) -> Callable[..., tuple]:
 
 def _results_table(comparison: StrategyComparison, tokenizer, language: str) -> str:
     header = "".join(f"<th>{t(k, language)}</th>" for k in ("pad.h.strategy", "pad.h.row", "pad.h.continuation", "pad.h.alone", "pad.h.dlogit"))
-    rows, agree_by_luck = [], False
+    rows, agree_by_luck, exact = [], False, False
     for strategy, compared_rows in comparison.rows.items():
         for c in compared_rows:
             pieces = [html.escape(marked(p.text)) for p in tokenizer.pieces(c.tokens)]
             if c.first_divergence is not None and c.first_divergence < len(pieces):
                 pieces[c.first_divergence] = (f'<span class="ntl-diverge" title="{t("pad.first_diverge", language)}">'
                                               f'{pieces[c.first_divergence]}</span>')
-            if c.max_abs_dlogit == 0:
-                verdict = f'<span class="ntl-match">✓ {t("pad.match_exact", language)}</span>'
-            elif c.same_logits:
+            if c.same_logits:  # an exact 0 is this machine's kernels agreeing, not a property of the strategy
                 verdict = f'<span class="ntl-match">✓ {t("pad.match", language)}</span>'
+                exact = exact or c.max_abs_dlogit == 0
             elif c.matches_alone:
                 verdict = f'<span class="ntl-near">≈ {t("pad.same_tokens", language)}</span>'
                 agree_by_luck = True
@@ -118,6 +117,7 @@ def _results_table(comparison: StrategyComparison, tokenizer, language: str) -> 
             rows.append(f"<tr><td>{t(f'pad.name.{strategy.value}', language)}</td><td>#{c.row}</td><td>{''.join(pieces)}</td><td>{verdict}</td>"
                         f"<td>{logit_difference(c.max_abs_dlogit)}</td></tr>")
     note = f'<p>≈ {t("pad.same_tokens_why", language)}</p>' if agree_by_luck else ""
+    note += f'<p>{t("pad.exact_zero", language)}</p>' if exact else ""
     return f'<table class="ntl-table"><thead><tr>{header}</tr></thead><tbody>{"".join(rows)}</tbody></table>{note}'
 
 
