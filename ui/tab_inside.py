@@ -198,13 +198,15 @@ def make_cache_handlers(hub: ModelHub) -> tuple[Callable[..., tuple], Callable[.
         language = normalise_language(language)
         loaded = hub.get(model_name)
         new_tokens = number(new_tokens, t("ins.kv.new_tokens", language), 1, MAX_NEW_TOKENS, integer=True, language=language)
-        ids = loaded.tokenizer.encode(text_input(prompt, t("ins.kv.prompt", language), MAX_PROMPT_CHARACTERS, language=language))
-        (ids,), _ = fit_to_context([ids], new_tokens, loaded.context)
+        given = loaded.tokenizer.encode(text_input(prompt, t("ins.kv.prompt", language), MAX_PROMPT_CHARACTERS, language=language))
+        (ids,), _ = fit_to_context([given], new_tokens, loaded.context)
         steps = list(kv_cache_steps(loaded.model, ids, new_tokens, repeats=TIMING_REPEATS))
         sequence = ids + [s.token for s in steps]
         record = {
             "tokens": _texts(loaded.tokenizer, sequence),
             "prompt_tokens": len(ids),
+            "prompt_tokens_given": len(given),  # more than kept: the prompt's start was cut to fit the context
+            "context": loaded.context,
             "steps": [
                 {
                     "token": s.token,
@@ -240,8 +242,12 @@ def make_cache_handlers(hub: ModelHub) -> tuple[Callable[..., tuple], Callable[.
         produced = tokens[record["prompt_tokens"] + step - 1]
         last = t("ins.kv.last", language) if step == len(steps) else ""
         prefill = t("ins.kv.prefill", language) if step == 1 else ""  # the prompt's pass: the same work both ways
+        kept, given = record["prompt_tokens"], record["prompt_tokens_given"]
+        prompt_row = (t("ins.kv.prompt_cut", language).format(kept=kept, given=given, context=record["context"])
+                      if given > kept else f"{kept:,}")
         rows = [
             (t("ins.kv.step", language), f"{step} / {len(steps)}{last}"),
+            (t("ins.kv.row.prompt", language), prompt_row),
             (t("ins.kv.row.fed", language), str(current["columns_with_cache"])),
             (t("ins.kv.row.query", language), str(current["query_shape"])),
             (t("ins.kv.row.keys", language), str(current["cache_shape"])),
