@@ -297,6 +297,26 @@ def test_the_prediction_panel_goes_where_the_chosen_mask_changes_the_logits_most
     assert len(predictions.data) == 1 and facts["prediction_position"] == len(ids) - 1, "the causal mask: one run, one panel"
 
 
+def test_the_prediction_panel_names_the_texts_next_token_and_whether_the_mask_lets_it_be_read(hub):
+    """The "model sees the future" lesson: the top token need not change, but p(the real next token) does."""
+    import torch
+
+    from ui.tab_attention import make_attention_handler
+
+    attention = make_attention_handler(hub)
+    text = "ROMEO:\nBut soft, what light"
+    model, ids = hub.get("bundled").model, hub.get("bundled").tokenizer.encode(text)
+    for mask, window, reads_ahead in (("bidirectional", 2, True), ("sliding_window", 2, False)):
+        *_, predictions, facts = attention("bundled", text, "", "left", mask, 0, window, 0, 0, 0, 0, "en")
+        at = facts["prediction_position"]
+        with torch.no_grad():
+            p_causal = torch.softmax(model(torch.tensor([ids])).logits[0, at], -1)[ids[at + 1]]
+            p_chosen = torch.softmax(model(torch.tensor([ids]), mask_kind=mask, window=window).logits[0, at], -1)[ids[at + 1]]
+        summary = re.sub(r"</?sup>|<br>", " ", predictions.layout.title.text)
+        assert f"p = {p_causal:.3f} under the causal mask, {p_chosen:.3f} under this one" in re.sub(r"\s+", " ", summary)
+        assert ("lets the position read that very token" in re.sub(r"\s+", " ", summary)) is reads_ahead
+
+
 @pytest.mark.parametrize("temperature, top_p, seed", [(1.0, 0.9, 0), (3.0, 0.95, 0), (0.7, 1.0, 3)])
 def test_the_draws_summary_judges_our_distance_by_where_it_falls_in_the_exact_samplers_range(hub, temperature, top_p, seed):
     import re

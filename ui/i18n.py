@@ -104,6 +104,11 @@ EN = {
         "chosen mask changes the logits most (max |Δ logit| = {delta:.3g})."
     ),
     "att.fig.next_causal": "The chosen mask is the causal one, as in training: one run, so one panel.",
+    "att.fig.next_truth": " The text's next token, {token}: p = {causal:.3f} under the causal mask, {chosen:.3f} under this one.",
+    "att.fig.next_reads_it": (
+        " This mask lets the position read that very token, but the model was trained with the causal mask only: "
+        "reading ahead can help it or confuse it."
+    ),
     "att.reference": "causal mask (as trained)",
     "att.chosen": "chosen mask: {mask}",
     "genre.comedy": "comedy",
@@ -608,6 +613,8 @@ ZH = {
     "att.fig.next": "{token}（位置 {position}）之后的下一个词元预测：因果掩码 vs 所选掩码",
     "att.fig.next_summary": "因果掩码下的首选：{a}；所选掩码下的首选：{b}。这里显示的是所选掩码让 logits 变化最大的位置（最大 |Δ logit| = {delta:.3g}）。",
     "att.fig.next_causal": "所选掩码就是训练时用的因果掩码：只有一次运行，所以只有一个小图。",
+    "att.fig.next_truth": "文本中真正的下一个词元 {token}：因果掩码下 p = {causal:.3f}，所选掩码下 {chosen:.3f}。",
+    "att.fig.next_reads_it": "这个掩码让该位置能直接读到这个词元；但模型训练时只用过因果掩码，读到后文可能有帮助，也可能让它更糊涂。",
     "att.reference": "因果掩码（训练时的设置）",
     "att.chosen": "所选掩码：{mask}",
     "genre.comedy": "喜剧",

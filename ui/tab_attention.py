@@ -127,10 +127,20 @@ def make_attention_handler(hub: ModelHub) -> Callable[..., tuple]:
         if mask_kind == "causal":  # one run: two identical panels would only suggest a difference
             predictions = prediction_bars({t("att.reference", language): reference}, title, t("att.fig.next_causal", language))
         else:
+            summary = t("att.fig.next_summary", language).format(a=quoted(reference[0][0]), b=quoted(chosen[0][0]),
+                                                                 delta=float(change.max()))
+            later = [i for i in real_positions if i > at]
+            if later:  # what the text really says next, and whether this mask lets the position read it
+                following = int(batch.input_ids[row, later[0]])
+                summary += t("att.fig.next_truth", language).format(
+                    token=quoted(labels[later[0]]),
+                    causal=float(torch.softmax(causal.logits[row, at].float(), -1)[following]),
+                    chosen=float(torch.softmax(out.logits[row, at].float(), -1)[following]))
+                if applied[at, later[0]]:
+                    summary += t("att.fig.next_reads_it", language)
             predictions = prediction_bars(
                 {t("att.reference", language): reference, t("att.chosen", language).format(mask=mask_name): chosen}, title,
-                t("att.fig.next_summary", language).format(a=quoted(reference[0][0]), b=quoted(chosen[0][0]),
-                                                           delta=float(change.max())),
+                summary,
             )
         rows_sum = weights[head].sum(-1)
         facts = {
