@@ -146,6 +146,8 @@ KEEP_DRAWING_ON_ERROR_CSS = (
     ":has(> [data-testid=status-tracker].wrap > .error) > :not([data-testid=status-tracker]) { opacity: 0.45; }\n"
     ":has(> [data-testid=status-tracker].wrap > .error) .modebar-container { display: none; }\n"  # the badge sits there
 )
+# Toasts at the bottom right: Gradio puts them at the top right, over the language switch and the model choice.
+TOASTS_BELOW_CSS = ".toast-wrap { top: auto !important; bottom: var(--size-4) !important; }\n"
 # A number typed into a slider's box counts when the box loses focus (Gradio's "release"): Enter does
 # that too, so typing 0.7 and pressing Enter redraws like dragging the slider does. A number past the
 # box's range is brought inside first: Gradio would send it as typed and only then show the clamp.
@@ -184,7 +186,7 @@ def error_words_css() -> str:
     return "\n".join(rules) + "\n"
 
 
-LAUNCH_OPTIONS = {"css": CSS + classroom.PROJECTOR_CSS + classroom.NOTICE_CSS + EMPTY_FIGURE_CSS + KEEP_DRAWING_ON_ERROR_CSS + error_words_css(), "js": ENTER_COMMITS_NUMBER_JS,
+LAUNCH_OPTIONS = {"css": CSS + classroom.PROJECTOR_CSS + classroom.NOTICE_CSS + EMPTY_FIGURE_CSS + KEEP_DRAWING_ON_ERROR_CSS + TOASTS_BELOW_CSS + error_words_css(), "js": ENTER_COMMITS_NUMBER_JS,
                   "ssr_mode": False, "share": False, "footer_links": ["api"], "show_error": True,
                   "state_session_capacity": SESSIONS_KEPT}
 # A full queue answers "Queue is full" at once; two model calls run at a time on a 2-core box.

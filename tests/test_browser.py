@@ -386,6 +386,8 @@ def test_error_toasts_are_titled_in_the_pages_language(app_url, browser, locale,
     assert toast_title.evaluate("(e) => getComputedStyle(e, '::before').content") == f'"{title}"'
     assert toast_title.evaluate("(e) => getComputedStyle(e).fontSize") == "0px", "Gradio's own word is hidden"
     assert page.evaluate("document.documentElement.lang") == ("zh" if title == "无法运行" else "en")
+    toast, switch = page.locator(".toast-body").first.bounding_box(), page.locator("#language").bounding_box()
+    assert toast["y"] > switch["y"] + switch["height"], "the toast leaves the language switch uncovered"
     tracker = page.locator("#smp-stages [data-testid=status-tracker]")
     page.wait_for_function("document.querySelector('#smp-stages [data-testid=status-tracker] .error') !== null")
     covered = tracker.bounding_box()
