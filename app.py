@@ -25,6 +25,7 @@ import torch  # noqa: E402
 from ui import classroom, tab_attention, tab_inside, tab_padding, tab_sampling, tab_tokens  # noqa: E402
 from ui.common import Translated, friendly, t  # noqa: E402
 from ui.deeplinks import DeepLinks  # noqa: E402
+from ui.figure_layout import FIGURE_LAYOUT_JS  # noqa: E402
 from ui.hub import MODEL_CHOICES, ModelHub, ModelUnavailableError  # noqa: E402
 from ui.i18n import LANGUAGES  # noqa: E402
 from viz.tokens import CSS  # noqa: E402
@@ -186,7 +187,7 @@ def error_words_css() -> str:
     return "\n".join(rules) + "\n"
 
 
-LAUNCH_OPTIONS = {"css": CSS + classroom.PROJECTOR_CSS + classroom.NOTICE_CSS + EMPTY_FIGURE_CSS + KEEP_DRAWING_ON_ERROR_CSS + TOASTS_BELOW_CSS + error_words_css(), "js": ENTER_COMMITS_NUMBER_JS,
+LAUNCH_OPTIONS = {"css": CSS + classroom.PROJECTOR_CSS + classroom.NOTICE_CSS + EMPTY_FIGURE_CSS + KEEP_DRAWING_ON_ERROR_CSS + TOASTS_BELOW_CSS + error_words_css(), "js": f"() => {{ ({ENTER_COMMITS_NUMBER_JS})(); ({FIGURE_LAYOUT_JS})(); }}",
                   "ssr_mode": False, "share": False, "footer_links": ["api"], "show_error": True,
                   "state_session_capacity": SESSIONS_KEPT}
 # A full queue answers "Queue is full" at once; two model calls run at a time on a 2-core box.

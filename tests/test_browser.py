@@ -178,6 +178,28 @@ def test_projector_mode_and_copy_link(app_url, browser):
     page.close()
 
 
+SUMMARY_LINES_JS = "(selector) => (document.querySelector(selector).layout.title.text.match(/<sup>/g) || []).length"
+
+
+def test_figure_titles_and_summaries_are_rewrapped_to_the_figures_width(app_url, browser):
+    page = new_page(browser)
+    page.goto(f"{app_url}?tab=padding")
+    plot = "#pad-grids .js-plotly-plot"
+    page.wait_for_selector(f"{plot} .gtitle", timeout=60_000)
+    # The server wraps this summary for a half-width figure (two lines); on a full-width one it is one line.
+    served = page.evaluate(f"() => document.querySelector('{plot}').layout.meta.summary")
+    from viz.common import wrapped
+
+    assert len(wrapped(served)) == 2
+    page.wait_for_function(f"({SUMMARY_LINES_JS})('{plot}') === 1", timeout=10_000)
+    assert page.evaluate(TITLES_CUT_JS) == [] and page.evaluate(TITLE_OVERLAPS_JS) == []
+    page.set_viewport_size({"width": 480, "height": 1000})  # a phone: more lines, titles too, none cut off
+    page.wait_for_function(f"({SUMMARY_LINES_JS})('{plot}') >= 2", timeout=10_000)
+    page.wait_for_timeout(300)
+    assert page.evaluate(TITLES_CUT_JS) == [] and page.evaluate(TITLE_OVERLAPS_JS) == []
+    page.close()
+
+
 def test_csv_download_holds_the_open_tabs_numbers(app_url, browser):
     import urllib.request
 

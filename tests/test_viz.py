@@ -81,6 +81,19 @@ def test_long_summaries_wrap_into_lines_that_fit_and_lose_nothing(text):
     assert fig.layout.title.text.count("<sup>") == len(lines) > 1
 
 
+@pytest.mark.parametrize("text", [
+    "Pads on the right and attended like text; short rows read their next token from a pad.",
+    "颜色 = 该层已经给模型最终答案多大的概率；格中文字 = 该层自己的首选。最后一个位置上，最终答案 “the” 从「第 3 层」起一直是首选。",
+])
+def test_wrapped_summaries_leave_no_lone_word_and_the_browser_gets_their_units(text):
+    lines = wrapped(text)
+    widths = [sum(2 if "\u4e00" <= c <= "\u9fff" or c in "；。，「」“”" else 1 for c in line) for line in lines]
+    assert len(lines) == 2 and min(widths) >= 0.6 * max(widths), lines  # not one full line and a lone word
+    fig = finish(go.Figure(), "Title", text)
+    assert "".join(fig.layout.meta["title_units"]) == "Title"
+    assert "".join(fig.layout.meta["summary_units"]) == text, "the units the page rewraps from are the whole summary"
+
+
 @pytest.mark.parametrize("vocabulary, nucleus", [(1000, 301), (40, 7)])
 def test_nucleus_marker_sits_inside_the_rank_axis(vocabulary, nucleus):
     probs = np.sort(np.random.default_rng(0).dirichlet(np.ones(vocabulary)))[::-1]

@@ -26,39 +26,13 @@ from .deeplinks import DeepLinks, TabLink
 from .presets import presets_markdown
 
 PROJECTOR_FONT_SIZE = 17
-# Projector mode: large page text (CSS), and every figure's font relaid out in the browser: the ones
-# on the page now, and, through one observer, every figure drawn later while the mode is on.
+# Projector mode: large page text (CSS), and every figure's font relaid out in the browser
+# (``ui/figure_layout.py``): the ones on the page now, and every figure drawn later while it is on.
 PROJECTOR_JS = f"""(on) => {{
   document.body.classList.toggle('ntl-projector', Boolean(on));
   try {{ localStorage.setItem('ntl-projector', on ? '1' : '0'); }} catch (error) {{}}  // kept for the next page
   window.ntlFigureFont = on ? {PROJECTOR_FONT_SIZE} : {FONT_SIZE};
-  const resize = () => document.querySelectorAll('.js-plotly-plot').forEach((plot) => {{
-    if (window.Plotly && plot._fullLayout && plot._fullLayout.font.size !== window.ntlFigureFont) {{
-      const scale = window.ntlFigureFont / plot._fullLayout.font.size;  // room for the text, title and summary
-      const update = {{'font.size': window.ntlFigureFont, height: Math.round(plot._fullLayout.height * scale),
-                      'margin.t': Math.round(plot._fullLayout.margin.t * scale)}};
-      (plot.layout.annotations || []).forEach((note, i) => {{  // panel titles carry their own size
-        if (note.font && note.font.size) update[`annotations[${{i}}].font.size`] = Math.round(note.font.size * scale);
-      }});
-      Object.keys(plot.layout).filter((key) => /^[xy]axis[0-9]*$/.test(key)).forEach((key) => {{  // so do some tick labels
-        const size = plot.layout[key].tickfont && plot.layout[key].tickfont.size;
-        if (size) update[`${{key}}.tickfont.size`] = Math.round(size * scale);
-      }});
-      window.Plotly.relayout(plot, update);
-      const texts = plot.data.map((trace, i) => [i, trace.textfont && trace.textfont.size]).filter(([, size]) => size);
-      if (texts.length) {{  // and the numbers or tokens written in heatmap cells
-        window.Plotly.restyle(plot, {{'textfont.size': texts.map(([, size]) => Math.round(size * scale))}}, texts.map(([i]) => i));
-      }}
-    }}
-  }});
-  resize();
-  if (!window.ntlFigureObserver) {{
-    window.ntlFigureObserver = new MutationObserver(() => {{
-      cancelAnimationFrame(window.ntlFigureFrame);
-      window.ntlFigureFrame = requestAnimationFrame(resize);
-    }});
-    window.ntlFigureObserver.observe(document.body, {{childList: true, subtree: true}});
-  }}
+  if (window.ntlLayoutFigures) window.ntlLayoutFigures();
 }}"""
 # A lesson opened from the presets, or a reload, keeps the projector on (this browser only: a copied
 # link does not switch it on for a student at home).

@@ -95,15 +95,32 @@ def _unbreakable_units(text: str) -> list[str]:
     return units
 
 
+def _filled(units: list[tuple[str, int, int]], columns: int) -> list[str]:
+    """Units ``(text, columns, columns without its trailing space)`` greedily into lines of at most
+    ``columns``."""
+    lines: list[str] = []
+    line, used = "", 0
+    for unit, width, trimmed in units:
+        if line and used + trimmed > columns:
+            lines.append(line)
+            line, used = "", 0
+        line, used = line + unit, used + width
+    lines.append(line)
+    return [line.rstrip() for line in lines if line.strip()]
+
+
 def wrapped(text: str, columns: int = SUMMARY_COLUMNS) -> list[str]:
     """``text`` in lines of at most ``columns`` (a CJK character counts two): Plotly never wraps a
-    title by itself, it cuts it off at the figure's edge."""
-    lines = [""]
-    for unit in _unbreakable_units(text):
-        if lines[-1] and _columns(lines[-1] + unit.rstrip()) > columns:
-            lines.append("")
-        lines[-1] += unit
-    return [line.rstrip() for line in lines if line.strip()]
+    title by itself, it cuts it off at the figure's edge. As few lines as fit, then as even as they
+    go, so no line is a lone word. (The page rewraps them to each figure's width in the browser,
+    ``ui/figure_layout.py``, from the same units.)"""
+    units = [(unit, _columns(unit), _columns(unit.rstrip())) for unit in _unbreakable_units(text)]
+    count = len(_filled(units, columns))
+    narrow, wide = 0, columns  # the narrowest width that still needs only ``count`` lines lies in (narrow, wide]
+    while wide - narrow > 1:
+        middle = (narrow + wide) // 2
+        narrow, wide = (narrow, middle) if len(_filled(units, middle)) == count else (middle, wide)
+    return _filled(units, wide)
 
 
 def finish(fig: go.Figure, title: str, summary: str, height: int = 420) -> go.Figure:
@@ -123,7 +140,8 @@ def finish(fig: go.Figure, title: str, summary: str, height: int = 420) -> go.Fi
         "margin": {"l": 60, "r": 20, "t": 100 + extra, "b": 50},  # room for the title, its summary and panel titles
         "font": {"family": FONT_FAMILY, "size": FONT_SIZE},
         "template": TEMPLATE,
-        "meta": {"summary": summary},
+        # What the browser needs to rewrap the title and summary to the figure's real width.
+        "meta": {"summary": summary, "title_units": _unbreakable_units(title), "summary_units": _unbreakable_units(summary)},
     })
     return fig
 
