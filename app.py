@@ -149,6 +149,10 @@ KEEP_DRAWING_ON_ERROR_CSS = (
 )
 # Toasts at the bottom right: Gradio puts them at the top right, over the language switch and the model choice.
 TOASTS_BELOW_CSS = ".toast-wrap { top: auto !important; bottom: var(--size-4) !important; }\n"
+# A slider's label takes the whole width, its number box goes below: side by side, a narrow column
+# split the label ("Repetition / penalty") and the sliders of one row lined up differently.
+SLIDER_LABEL_CSS = (".head:has(> .tab-like-container) { flex-wrap: wrap; }\n"
+                    ".head:has(> .tab-like-container) > label { flex: 1 0 100%; }\n")
 # A number typed into a slider's box counts when the box loses focus (Gradio's "release"): Enter does
 # that too, so typing 0.7 and pressing Enter redraws like dragging the slider does. A number past the
 # box's range is brought inside first: Gradio would send it as typed and only then show the clamp.
@@ -187,7 +191,11 @@ def error_words_css() -> str:
     return "\n".join(rules) + "\n"
 
 
-LAUNCH_OPTIONS = {"css": CSS + classroom.PROJECTOR_CSS + classroom.NOTICE_CSS + EMPTY_FIGURE_CSS + KEEP_DRAWING_ON_ERROR_CSS + TOASTS_BELOW_CSS + error_words_css(), "js": f"() => {{ ({ENTER_COMMITS_NUMBER_JS})(); ({FIGURE_LAYOUT_JS})(); }}",
+# Gradio 6.31 announces a finished run to screen readers with the key "common.complete", which its own
+# dictionaries lack, so the key itself was read out. It speaks the browser's language, not the page's.
+GRADIO_WORDS = gr.I18n(**{locale: {"common.complete": t("app.run_complete", code)}
+                          for locale, code in (("en", "en"), ("zh", "zh"), ("zh-CN", "zh"), ("zh-TW", "zh"))})
+LAUNCH_OPTIONS = {"i18n": GRADIO_WORDS, "css": CSS + classroom.PROJECTOR_CSS + classroom.NOTICE_CSS + EMPTY_FIGURE_CSS + KEEP_DRAWING_ON_ERROR_CSS + TOASTS_BELOW_CSS + SLIDER_LABEL_CSS + error_words_css(), "js": f"() => {{ ({ENTER_COMMITS_NUMBER_JS})(); ({FIGURE_LAYOUT_JS})(); }}",
                   "ssr_mode": False, "share": False, "footer_links": ["api"], "show_error": True,
                   "state_session_capacity": SESSIONS_KEPT}
 # A full queue answers "Queue is full" at once; two model calls run at a time on a 2-core box.

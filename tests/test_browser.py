@@ -77,7 +77,13 @@ def test_every_tab_renders_without_errors(app_url, browser, language):
         page.wait_for_timeout(300)
         page.screenshot(path=str(SCREENSHOTS / f"{tab_id}-{language}.png"), full_page=True)
         overlaps += page.evaluate(TITLE_OVERLAPS_JS)
+    # Every word on the page, the hidden ones a screen reader reads too, is a word and not a key.
+    text = page.evaluate("document.body.innerText")
     page.close()
+    from ui.i18n import EN
+
+    keys = [key for key in [*EN, "common.complete", "common.error"] if key in text]
+    assert not keys, f"translation keys shown instead of words: {keys}"
     assert not overlaps, f"a figure's title or summary runs into its panel titles: {overlaps}"
     assert not foreign, f"requests to non-local hosts: {foreign}"
     assert not errors, f"console errors: {errors}"
@@ -145,6 +151,13 @@ def test_projector_mode_and_copy_link(app_url, browser):
         "larger Chinese labels break at their brackets, not inside a word"
     prompt = page.locator("#smp-prompt textarea")
     assert prompt.evaluate("e => e.scrollHeight <= e.clientHeight + 1"), "no line of the prompt is cut off"
+    sliders = page.evaluate("""() => [...document.querySelectorAll('.head:has(> .tab-like-container)')].filter((h) => h.offsetParent).map((head) => {
+        const name = head.querySelector('label [data-testid=block-info]');
+        const range = document.createRange(); range.selectNodeContents(name);
+        return [name.textContent, new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size,
+                Math.round(head.querySelector('input[type=number]').getBoundingClientRect().top)]; })""")
+    assert len(sliders) >= 5 and all(lines == 1 for _, lines, _ in sliders), f"each slider's label on one line: {sliders}"
+    assert len({top for _, _, top in sliders[:5]}) == 1, f"the five knobs' number boxes line up: {sliders}"
     assert page.locator("#link-box").count() == 0 or not page.locator("#link-box").is_visible(), "no empty box before a link"
     page.locator("#copy-link").click()
     page.wait_for_function("(document.querySelector('#link-box textarea, #link-box input') || {value: ''}).value.includes('tab=sampling')")

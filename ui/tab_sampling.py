@@ -176,7 +176,7 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
     prompt = translated(gr.Textbox("ROMEO:\nBut soft, what light through yonder window", lines=2, label=t("smp.prompt"), elem_id="smp-prompt"),
                         label="smp.prompt")
     with gr.Row():
-        penalty = translated(NumberSlider(1.0, 3.0, value=1.0, step=0.05, label=t("smp.penalty")), label="smp.penalty")
+        penalty = translated(NumberSlider(1.0, 3.0, value=1.0, step=0.05, label=t("smp.penalty")), label="smp.penalty", info="smp.off_one")
         temperature = translated(NumberSlider(0.0, 3.0, value=1.0, step=0.05, label=t("smp.temperature")),
                                  label="smp.temperature", info="smp.temperature_info")
         top_k = translated(NumberSlider(0, 200, value=0, step=1, label=t("smp.top_k")), label="smp.top_k", info="smp.off_zero")
