@@ -131,8 +131,10 @@ def process_logits(
             stages[stage], kept[stage] = one_hot, torch.ones_like(best)
         return Distribution(one_hot, stages if keep_stages else None, kept if keep_stages else None, argmax=best)
     # Shifted so the top logit is 0 first (softmax does not change): a tiny temperature then sends
-    # the others to -inf instead of overflowing every logit to inf, which would give NaNs.
-    logits = (logits - logits.amax(dim=-1, keepdim=True)) / config.temperature
+    # the others to -inf instead of overflowing every logit to inf, which would give NaNs. The top
+    # stays 0 even where the temperature is below float32's smallest number and becomes 0 (0 / 0).
+    shifted = logits - logits.amax(dim=-1, keepdim=True)
+    logits = torch.where(shifted == 0, shifted, shifted / config.temperature)
     record("temperature", logits)
 
     if 0 < config.top_k < logits.shape[-1]:

@@ -11,7 +11,10 @@ import math
 
 import pytest
 
+from ui.i18n import EN
+
 httpx = pytest.importorskip("httpx")
+UNEXPECTED = EN["err.unexpected"].split("(")[0]  # "Something went wrong": what an uncaught failure says
 
 NAN = math.nan
 LONG = "to be or not to be " * 10_500  # ~200 000 characters
@@ -75,6 +78,9 @@ CATALOGUE = (
         ("penalty 0", "distribution", distribution(penalty=0)),
         ("penalty below 1 (it would reward repeats)", "distribution", distribution(penalty=0.5)),
         ("temperature 1e-39 (logits / T overflow float32)", "distribution", distribution(temperature=1e-39)),
+        ("temperature 1e-300 (0 in float32)", "distribution", distribution(temperature=1e-300)),
+        ("draws at temperature 1e-300", "draw_samples", ["bundled", "ROMEO:", 1.0, 1e-300, 0, 0.9, 0.0, 100, 0, "en"]),
+        ("generation at temperature 1e-300", "generate", generation(temperature=1e-300)),
         ("a string where a number goes", "distribution", distribution(temperature="hot")),
         ("max new tokens 0", "generate", generation(max_new=0)),
         ("max new tokens huge", "generate", generation(max_new=10**9)),
@@ -128,6 +134,7 @@ def test_bad_input_gets_a_clear_answer(base_url, name, endpoint, data):
         message = error.get("error") if isinstance(error, dict) else None
         assert isinstance(message, str) and message.strip(), f"{name}: an error without a message: {payload!r}"
         assert "has raised an exception" not in message, f"{name}: generic error instead of a clear one"
+        assert not message.startswith(UNEXPECTED), f"{name}: the server failed instead of answering: {message}"
 
 
 def test_server_still_answers_after_the_catalogue(base_url):

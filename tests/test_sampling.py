@@ -128,14 +128,22 @@ def test_a_target_on_the_cdf_end_falls_back_to_the_last_possible_token():
     assert _invert_cdf(probs, torch.tensor([[0.0], [0.7]]))[:, 0].tolist() == [0, 1]
 
 
-@pytest.mark.parametrize("temperature", [1e-45, 1e-30, 1e-6])
+@pytest.mark.parametrize("temperature", [1e-300, 1e-46, 1e-45, 1e-30, 1e-6])
 def test_a_tiny_temperature_is_argmax_not_nan(temperature):
-    """Dividing logits of ~6 by 1e-39 overflows float32 to inf (and inf - inf is NaN): the
+    """Dividing logits of ~6 by 1e-39 overflows float32 to inf (and inf - inf is NaN), and below
+    float32's smallest number (1.4e-45) the temperature itself becomes 0 (0 / 0 is NaN): the
     pipeline must give the argmax's one-hot instead."""
     logits = torch.tensor([[3.0, 5.9, -2.0, 5.8]])
-    probs = process_logits(logits, SamplingConfig(temperature=temperature)).probs
-    assert probs.tolist() == [[0.0, 1.0, 0.0, 0.0]]
-    assert sample(probs, [torch.Generator().manual_seed(0)]).tolist() == [1]
+    result = process_logits(logits, SamplingConfig(temperature=temperature), keep_stages=True)
+    assert result.probs.tolist() == [[0.0, 1.0, 0.0, 0.0]]
+    assert all(not stage.isnan().any() for stage in result.stages.values())
+    assert sample(result.probs, [torch.Generator().manual_seed(0)]).tolist() == [1]
+
+
+def test_at_a_tiny_temperature_tokens_tied_at_the_top_share_the_mass():
+    logits = torch.tensor([[5.9, 1.0, 5.9, -2.0]])
+    for temperature in (1e-300, 1e-6):
+        assert process_logits(logits, SamplingConfig(temperature=temperature)).probs.tolist() == [[0.5, 0.0, 0.5, 0.0]]
 
 
 def test_kept_counts_what_the_filters_keep_not_what_float32_rounds_to_zero():
