@@ -210,6 +210,10 @@ def test_figure_titles_and_summaries_are_rewrapped_to_the_figures_width(app_url,
     page.wait_for_function(f"({SUMMARY_LINES_JS})('{plot}') >= 2", timeout=10_000)
     page.wait_for_timeout(300)
     assert page.evaluate(TITLES_CUT_JS) == [] and page.evaluate(TITLE_OVERLAPS_JS) == []
+    # The strategy table is wider than a phone: it stays inside the page and scrolls to its verdicts.
+    table = page.evaluate("""() => { const t = document.querySelector('.ntl-table');
+        return [t.scrollWidth > t.clientWidth, t.getBoundingClientRect().right <= innerWidth, getComputedStyle(t).overflowX]; }""")
+    assert table == [True, True, "auto"], table
     page.close()
 
 

@@ -79,7 +79,9 @@ CSS = """
 .ntl-group { display:inline-flex; flex-wrap:nowrap; gap:2px; padding:17px 3px 3px; border:2px solid #CC79A7;
   border-radius:8px; position:relative; }
 .ntl-group-text { position:absolute; top:1px; left:5px; line-height:1.1; font-size:0.85em; color:#111; }
-.ntl-table { border-collapse:collapse; margin:6px 0; }
+/* A table wider than a phone scrolls sideways instead of hiding its last columns. */
+.ntl-table { border-collapse:collapse; margin:6px 0; display:block; max-width:100%; overflow-x:auto; }
+@media (max-width: 640px) { .ntl-table th { white-space:nowrap; } }
 .ntl-table th, .ntl-table td { border:1px solid #bbb; padding:3px 8px; text-align:left; }
 .ntl-gen { line-height:2; font-family: 'Noto Sans Mono', monospace; }
 :where(.ntl-gen span) { padding:1px 2px; border-radius:3px; color:#111; }  /* no specificity: .ntl-match etc. win */
