@@ -217,6 +217,23 @@ def test_figure_titles_and_summaries_are_rewrapped_to_the_figures_width(app_url,
     page.close()
 
 
+def test_the_kv_steps_cannot_be_touched_before_a_run(app_url, browser):
+    """Leaving the step box (Tab, a click) fires its release: before a run that was an error toast."""
+    page = new_page(browser)
+    page.goto(f"{app_url}?tab=inside")
+    controls = "#ins-kv-step-number input[type=number], #ins-kv-step-number input[type=range], #ins-kv-next"
+    page.wait_for_selector("#ins-kv-next", timeout=60_000)
+    assert page.eval_on_selector_all(controls, "(all) => all.map((e) => e.disabled)") == [True, True, True]
+    page.locator("#ins-kv-run").click()
+    page.wait_for_selector("#ins-kv-timing .js-plotly-plot", timeout=60_000)
+    assert page.eval_on_selector_all(controls, "(all) => all.map((e) => e.disabled)") == [False, False, False]
+    page.locator("#ins-kv-step-number input[type=number]").focus()
+    page.keyboard.press("Tab")
+    page.wait_for_timeout(1000)
+    assert page.locator(".toast-body").count() == 0
+    page.close()
+
+
 def test_csv_download_holds_the_open_tabs_numbers(app_url, browser):
     import urllib.request
 

@@ -330,13 +330,13 @@ def test_the_kv_stepper_says_when_it_cut_a_long_prompt():
     from ui.tab_inside import make_cache_handlers
 
     run, step, _ = make_cache_handlers(ModelHub())
-    record, _ = run("bundled", "1 " * 300, 2, "en")  # 301 tokens; 2 new must fit in 256 positions
+    record, *_ = run("bundled", "1 " * 300, 2, "en")  # 301 tokens; 2 new must fit in 256 positions
     assert record["prompt_tokens"] == 254 and record["prompt_tokens_given"] == 301
     html, *_ = step(record, 1, "en")
     assert "254 of 301: only the last 254 were kept" in html and "context of 256" in html
     html, *_ = step(record, 1, "zh")
     assert "301 个中的 254 个" in html
-    short, _ = run("bundled", "JULIET:", 2, "en")
+    short, *_ = run("bundled", "JULIET:", 2, "en")
     html, *_ = step(short, 1, "en")
     assert "were kept" not in html and f"<td><code>{short['prompt_tokens']}</code></td>" in html
 
@@ -344,7 +344,7 @@ def test_the_kv_stepper_says_when_it_cut_a_long_prompt():
 def test_kv_cache_endpoints_share_one_run(client):
     client, loaded = client
     update = client.predict("bundled", "JULIET:\nO Romeo", 6, "zh", api_name="/kv_cache_run")
-    assert update["maximum"] == 6
+    assert update["maximum"] == 6 and update["interactive"], "the step slider wakes up"  # (the button is not an API output)
     html, _, _, facts = client.predict(2, "zh", api_name="/kv_cache_step")
     assert facts["identical_tokens"] and facts["steps"] == 6 and "缓存" in html
     assert facts["new_tokens"] == generate(loaded.model, [loaded.tokenizer.encode("JULIET:\nO Romeo")], 6).new_tokens[0]

@@ -226,7 +226,8 @@ def make_cache_handlers(hub: ModelHub) -> tuple[Callable[..., tuple], Callable[.
                 for s in steps
             ],
         }
-        return record, gr.update(maximum=new_tokens, value=1)
+        # The step controls wake up with the first run: before it there is nothing to step through.
+        return record, gr.update(maximum=new_tokens, value=1, interactive=True), gr.update(interactive=True)
 
     @friendly
     def kv_cache_step(record, step, language):
@@ -667,8 +668,9 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
         kv_new = translated(NumberSlider(1, MAX_NEW_TOKENS, value=32, step=1, label=t("ins.kv.new_tokens")), label="ins.kv.new_tokens")
         kv_button = translated(gr.Button(t("ins.kv.run"), variant="primary", elem_id="ins-kv-run"), value="ins.kv.run")
     with gr.Row():
-        kv_step = translated(NumberSlider(1, 32, value=1, step=1, label=t("ins.kv.step")), label="ins.kv.step")
-        kv_next = translated(gr.Button(t("ins.kv.next"), elem_id="ins-kv-next"), value="ins.kv.next")
+        kv_step = translated(NumberSlider(1, 32, value=1, step=1, label=t("ins.kv.step"), interactive=False, elem_id="ins-kv-step-number"),
+                             label="ins.kv.step")
+        kv_next = translated(gr.Button(t("ins.kv.next"), elem_id="ins-kv-next", interactive=False), value="ins.kv.next")
     kv_record = gr.State(None)
     kv_html = gr.HTML(elem_id="ins-kv-step")
     with gr.Row():
@@ -732,7 +734,7 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
     link.handler, link.inputs, link.outputs, link.drawn_by = probe_handler, probe_inputs, probe_outputs, [probed]
     kv_cache_run, kv_cache_step, next_step = make_cache_handlers(hub)
     shown = [kv_html, kv_attention, kv_timing, kv_facts]
-    kv_shown = kv_button.click(kv_cache_run, [model_choice, kv_prompt, kv_new, language], [kv_record, kv_step],
+    kv_shown = kv_button.click(kv_cache_run, [model_choice, kv_prompt, kv_new, language], [kv_record, kv_step, kv_next],
                                api_name="kv_cache_run").then(kv_cache_step, [kv_record, kv_step, language], shown,
                                                              api_name="kv_cache_show")
     kv_stepped = kv_step.release(kv_cache_step, [kv_record, kv_step, language], shown, api_name="kv_cache_step")
