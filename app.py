@@ -156,17 +156,27 @@ SLIDER_LABEL_CSS = (".head:has(> .tab-like-container) { flex-wrap: wrap; }\n"
 # A number typed into a slider's box counts when the box loses focus (Gradio's "release"): Enter does
 # that too, so typing 0.7 and pressing Enter redraws like dragging the slider does. A number past the
 # box's range is brought inside first: Gradio would send it as typed and only then show the clamp.
-ENTER_COMMITS_NUMBER_JS = """() => document.addEventListener('keydown', (event) => {
-  const box = event.target;
-  if (event.key !== 'Enter' || !box.matches('input[type=number]')) return;
-  const value = parseFloat(box.value), low = parseFloat(box.min), high = parseFloat(box.max);
-  const inside = Math.min(isNaN(high) ? value : high, Math.max(isNaN(low) ? value : low, value));
-  if (!isNaN(value) && inside !== value) {
-    box.value = String(inside);
-    box.dispatchEvent(new Event('input', {bubbles: true}));
-  }
-  box.blur();
-})"""
+# A slider moved with the arrow keys (Home, End, Page Up/Down) is released when the key comes up:
+# Gradio releases a slider only on the pointer's release, so a keyboard left the figure stale.
+KEYBOARD_COMMITS_JS = """() => {
+  document.addEventListener('keydown', (event) => {
+    const box = event.target;
+    if (event.key !== 'Enter' || !box.matches('input[type=number]')) return;
+    const value = parseFloat(box.value), low = parseFloat(box.min), high = parseFloat(box.max);
+    const inside = Math.min(isNaN(high) ? value : high, Math.max(isNaN(low) ? value : low, value));
+    if (!isNaN(value) && inside !== value) {
+      box.value = String(inside);
+      box.dispatchEvent(new Event('input', {bubbles: true}));
+    }
+    box.blur();
+  });
+  const moves = ['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown', 'Home', 'End', 'PageUp', 'PageDown'];
+  document.addEventListener('keyup', (event) => {
+    if (moves.includes(event.key) && event.target.matches('input[type=range]')) {
+      event.target.dispatchEvent(new PointerEvent('pointerup', {bubbles: true}));
+    }
+  });
+}"""
 
 
 def error_words_css() -> str:
@@ -195,7 +205,7 @@ def error_words_css() -> str:
 # dictionaries lack, so the key itself was read out. It speaks the browser's language, not the page's.
 GRADIO_WORDS = gr.I18n(**{locale: {"common.complete": t("app.run_complete", code)}
                           for locale, code in (("en", "en"), ("zh", "zh"), ("zh-CN", "zh"), ("zh-TW", "zh"))})
-LAUNCH_OPTIONS = {"i18n": GRADIO_WORDS, "css": CSS + classroom.PROJECTOR_CSS + classroom.NOTICE_CSS + EMPTY_FIGURE_CSS + KEEP_DRAWING_ON_ERROR_CSS + TOASTS_BELOW_CSS + SLIDER_LABEL_CSS + error_words_css(), "js": f"() => {{ ({ENTER_COMMITS_NUMBER_JS})(); ({FIGURE_LAYOUT_JS})(); }}",
+LAUNCH_OPTIONS = {"i18n": GRADIO_WORDS, "css": CSS + classroom.PROJECTOR_CSS + classroom.NOTICE_CSS + EMPTY_FIGURE_CSS + KEEP_DRAWING_ON_ERROR_CSS + TOASTS_BELOW_CSS + SLIDER_LABEL_CSS + error_words_css(), "js": f"() => {{ ({KEYBOARD_COMMITS_JS})(); ({FIGURE_LAYOUT_JS})(); }}",
                   "ssr_mode": False, "share": False, "footer_links": ["api"], "show_error": True,
                   "state_session_capacity": SESSIONS_KEPT}
 # A full queue answers "Queue is full" at once; two model calls run at a time on a 2-core box.

@@ -385,6 +385,12 @@ def test_choosing_another_view_redraws_without_the_button(app_url, browser):
 
     last = app.hub.get("bundled").model.config.n_layer - 1
     page.wait_for_function(f"document.querySelector('#att-heatmap .gtitle').textContent.includes('Layer {last},')", timeout=30_000)
+    layer_slider = page.locator("input[type=range][aria-label='range slider for Layer']")
+    layer_slider.focus()
+    page.keyboard.press("Home")  # a keyboard moves the slider and redraws, as a drag does on release
+    page.wait_for_function("document.querySelector('#att-heatmap .gtitle').textContent.includes('Layer 0,')", timeout=30_000)
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("document.querySelector('#att-heatmap .gtitle').textContent.includes('Layer 1,')", timeout=30_000)
     assert page.locator(".toast-body").count() == 0, page.locator(".toast-body").all_inner_texts()
     page.close()
 
