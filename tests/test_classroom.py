@@ -88,6 +88,9 @@ def test_a_link_past_the_models_last_layer_is_dropped_with_a_notice(links):
     assert values == {"head": last_head}
     assert notices == [f"layer='{last_layer + 1}' (outside 0…{last_layer})"]
     assert links.from_query({**query, "layer": str(last_layer)})[1]["layer"] == last_layer
+    for below_or_huge in ("-1", "99999999999999999999"):  # the range named is this model's, whichever side is missed
+        assert links.from_query({**query, "layer": below_or_huge})[2] == [f"layer={below_or_huge!r} (outside 0…{last_layer})"]
+    assert links.from_query({"tab": "sampling", "temperature": "NaN"})[2] == ["temperature='NaN' (expected a number)"]
 
 
 def test_every_preset_is_a_valid_deep_link(links):

@@ -53,9 +53,10 @@ def _choices(component) -> list[str]:
     return [value for _, value in component.choices] if getattr(component, "choices", None) else []
 
 
-def parse_value(component, raw: str, language: str = "en") -> Any:
+def parse_value(component, raw: str, language: str = "en", maximum: float | None = None) -> Any:
     """Read one query-string value as ``component`` expects it; ``ValueError`` (saying why, in
-    ``language``) if it does not fit."""
+    ``language``) if it does not fit. ``maximum`` is a tighter upper bound than the component's own
+    (the last layer of the model the link names)."""
     if isinstance(component, gr.Checkbox):
         if raw.lower() in ("1", "true", "yes", "on"):
             return True
@@ -67,9 +68,11 @@ def parse_value(component, raw: str, language: str = "en") -> Any:
             value = float(raw)
         except ValueError:
             raise ValueError(t("link.reason.number", language)) from None
+        if not math.isfinite(value):  # NaN is not outside a range, it is not a number
+            raise ValueError(t("link.reason.number", language))
         low = getattr(component, "minimum", None)
-        high = getattr(component, "maximum", None)
-        if not math.isfinite(value) or (low is not None and value < low) or (high is not None and value > high):
+        high = getattr(component, "maximum", None) if maximum is None else maximum
+        if (low is not None and value < low) or (high is not None and value > high):
             raise ValueError(t("link.reason.range", language).format(low=f"{low:g}" if low is not None else "−∞",
                                                                      high=f"{high:g}" if high is not None else "∞"))
         if getattr(component, "step", None) == 1 or getattr(component, "precision", None) == 0:
@@ -123,6 +126,9 @@ class DeepLinks:
             tab = None
         values: dict[str, Any] = {}
         fields = self.tabs[tab].fields if tab else {}
+        # A layer or head is checked against the model the link opens, whatever the order of the parameters.
+        model = params["model"] if params.get("model") in MODEL_CHOICES else "bundled"
+        maxima = {name: limit(model) for name, limit in (self.tabs[tab].model_limits.items() if tab else ()) if name in params}
         for name, raw in params.items():
             if name == "tab":
                 continue
@@ -139,12 +145,7 @@ class DeepLinks:
                 notices.append(t("link.unknown_parameter", language).format(value=repr(name[:40])))
                 continue
             try:
-                values[name] = parse_value(fields[name], raw, language)
+                values[name] = parse_value(fields[name], raw, language, maxima.get(name))
             except ValueError as error:
                 notices.append(t("link.bad_value", language).format(name=name, value=repr(raw[:40]), reason=error))
-        for name, limit in (self.tabs[tab].model_limits.items() if tab else ()):
-            if name in values and values[name] > (high := limit(values.get("model", "bundled"))):
-                reason = t("link.reason.range", language).format(low=f"{fields[name].minimum:g}", high=high)
-                notices.append(t("link.bad_value", language).format(name=name, value=repr(params[name][:40]), reason=reason))
-                del values[name]
         return tab, values, notices
