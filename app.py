@@ -25,7 +25,7 @@ import torch  # noqa: E402
 from ui import classroom, tab_attention, tab_inside, tab_padding, tab_sampling, tab_tokens  # noqa: E402
 from ui.common import Translated, friendly, t  # noqa: E402
 from ui.deeplinks import DeepLinks  # noqa: E402
-from ui.figure_layout import FIGURE_LAYOUT_JS  # noqa: E402
+from ui.figure_layout import FIGURE_CSS, FIGURE_LAYOUT_JS  # noqa: E402
 from ui.hub import MODEL_CHOICES, ModelHub, ModelUnavailableError  # noqa: E402
 from ui.i18n import LANGUAGES  # noqa: E402
 from viz.tokens import CSS  # noqa: E402
@@ -205,7 +205,7 @@ def error_words_css() -> str:
 # dictionaries lack, so the key itself was read out. It speaks the browser's language, not the page's.
 GRADIO_WORDS = gr.I18n(**{locale: {"common.complete": t("app.run_complete", code)}
                           for locale, code in (("en", "en"), ("zh", "zh"), ("zh-CN", "zh"), ("zh-TW", "zh"))})
-LAUNCH_OPTIONS = {"i18n": GRADIO_WORDS, "css": CSS + classroom.PROJECTOR_CSS + classroom.NOTICE_CSS + EMPTY_FIGURE_CSS + KEEP_DRAWING_ON_ERROR_CSS + TOASTS_BELOW_CSS + SLIDER_LABEL_CSS + error_words_css(), "js": f"() => {{ ({KEYBOARD_COMMITS_JS})(); ({FIGURE_LAYOUT_JS})(); }}",
+LAUNCH_OPTIONS = {"i18n": GRADIO_WORDS, "css": CSS + classroom.PROJECTOR_CSS + classroom.NOTICE_CSS + EMPTY_FIGURE_CSS + KEEP_DRAWING_ON_ERROR_CSS + TOASTS_BELOW_CSS + SLIDER_LABEL_CSS + FIGURE_CSS + error_words_css(), "js": f"() => {{ ({KEYBOARD_COMMITS_JS})(); ({FIGURE_LAYOUT_JS})(); }}",
                   "ssr_mode": False, "share": False, "footer_links": ["api"], "show_error": True,
                   "state_session_capacity": SESSIONS_KEPT}
 # A full queue answers "Queue is full" at once; two model calls run at a time on a 2-core box.

@@ -194,7 +194,7 @@ def test_projector_mode_and_copy_link(app_url, browser):
 SUMMARY_LINES_JS = "(selector) => (document.querySelector(selector).layout.title.text.match(/<sup>/g) || []).length"
 
 
-def test_figure_titles_and_summaries_are_rewrapped_to_the_figures_width(app_url, browser):
+def test_figure_titles_and_summaries_fit_the_figures_width_and_name_it(app_url, browser):
     page = new_page(browser)
     page.goto(f"{app_url}?tab=padding")
     plot = "#pad-grids .js-plotly-plot"
@@ -206,6 +206,12 @@ def test_figure_titles_and_summaries_are_rewrapped_to_the_figures_width(app_url,
     assert len(wrapped(served)) == 2
     page.wait_for_function(f"({SUMMARY_LINES_JS})('{plot}') === 1", timeout=10_000)
     assert page.evaluate(TITLES_CUT_JS) == [] and page.evaluate(TITLE_OVERLAPS_JS) == []
+    # A screen reader meets the figure as one image named by its title and summary; a keyboard
+    # meets two toolbar buttons, not eight and a logo.
+    role, name = page.eval_on_selector(f"{plot} svg.main-svg", "(svg) => [svg.getAttribute('role'), svg.getAttribute('aria-label')]")
+    assert role == "img" and name.startswith("What the first forward pass sees") and name.endswith(served)
+    toolbar = page.eval_on_selector_all(f"{plot} .modebar-btn", "(all) => all.filter((b) => getComputedStyle(b).display !== 'none').length")
+    assert toolbar == 2
     page.set_viewport_size({"width": 480, "height": 1000})  # a phone: more lines, titles too, none cut off
     page.wait_for_function(f"({SUMMARY_LINES_JS})('{plot}') >= 2", timeout=10_000)
     page.wait_for_timeout(300)

@@ -14,6 +14,9 @@ from viz.common import FONT_SIZE, SUMMARY_LINE_PX
 SUMMARY_EMS = 55  # the longest summary line, in ems of its font: about 100 Latin characters or 55 CJK ones
 TITLE_LINE_PX = 24  # one more title line: Plotly's line spacing (1.3) of the 18 px title font
 
+# The toolbar's Plotly logo is one more keyboard stop that teaches nothing.
+FIGURE_CSS = ".modebar-btn--logo { display: none; }\n"
+
 # Runs once at page load. ``window.ntlLayoutFigures`` lays out every figure on the page; a
 # MutationObserver calls it again (once per frame) whenever figures are drawn, redrawn or resized.
 # Every relayout that sets a height also says ``autosize: true, width: null``: otherwise Plotly fixes
@@ -85,10 +88,25 @@ FIGURE_LAYOUT_JS = f"""() => {{
       window.Plotly.relayout(plot, {{autosize: true, width: null, 'title.text': text, height: full.height + change, 'margin.t': full.margin.t + change}});
     }}
   }};
+  // A screen reader meets a figure as one image named by its title and summary, not as the
+  // hundreds of SVG labels inside it (read with the words of wrapped lines run together).
+  const nameOf = (plot) => {{
+    const meta = plot.layout.meta;
+    if (!meta || !meta.title_units) return;
+    const name = [meta.title_units.join(''), meta.summary].filter(Boolean).join(' — ');
+    plot.querySelectorAll('svg.main-svg').forEach((layer, i) => {{
+      if (i > 0) layer.setAttribute('aria-hidden', 'true');
+      else if (layer.getAttribute('aria-label') !== name) {{
+        layer.setAttribute('role', 'img');
+        layer.setAttribute('aria-label', name);
+      }}
+    }});
+  }};
   window.ntlLayoutFigures = () => document.querySelectorAll('.js-plotly-plot').forEach((plot) => {{
     if (!window.Plotly || !plot._fullLayout || !plot.layout || !plot.offsetParent) return;
     fontOf(plot);
     titleOf(plot);
+    nameOf(plot);
   }});
   new MutationObserver(() => {{
     cancelAnimationFrame(window.ntlFigureFrame);

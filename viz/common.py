@@ -24,9 +24,13 @@ _AXIS = {"gridcolor": "#EBF0F8", "linecolor": "#EBF0F8", "zerolinecolor": "#EBF0
          "ticks": "", "automargin": True, "title": {"standoff": 15}}
 # plotly_white's look for what these figures use. Naming "plotly_white" instead copies and
 # validates its defaults for every trace type: about 10 ms per figure, on every request.
+# The toolbar keeps "download as PNG" and "reset axes" (a drag still zooms): each button is a stop
+# for a keyboard, and eight of them per figure buried the page's own controls.
+TOOLBAR_REMOVED = ["zoom2d", "pan2d", "select2d", "lasso2d", "zoomIn2d", "zoomOut2d", "autoScale2d"]
 TEMPLATE = {"layout": {
     "paper_bgcolor": "white", "plot_bgcolor": "white", "font": {"color": "#2a3f5f"}, "hovermode": "closest",
     "hoverlabel": {"align": "left"}, "colorway": SERIES_COLOURS, "xaxis": _AXIS, "yaxis": _AXIS,
+    "modebar": {"remove": TOOLBAR_REMOVED},
 }}
 
 
