@@ -94,6 +94,13 @@ def test_wrapped_summaries_leave_no_lone_word_and_the_browser_gets_their_units(t
     assert "".join(fig.layout.meta["summary_units"]) == text, "the units the page rewraps from are the whole summary"
 
 
+def test_a_quoted_token_is_never_split_from_its_quotes():
+    text = "The top token with the chosen mask: “ and” (0.41), and without it: “ the” (0.38) — " * 3
+    for columns in range(20, 71):
+        for line in wrapped(text, columns):
+            assert not line.endswith("“") and not line.startswith("”") and not line.startswith("and”"), (columns, line)
+
+
 @pytest.mark.parametrize("vocabulary, nucleus", [(1000, 301), (40, 7)])
 def test_nucleus_marker_sits_inside_the_rank_axis(vocabulary, nucleus):
     probs = np.sort(np.random.default_rng(0).dirichlet(np.ones(vocabulary)))[::-1]

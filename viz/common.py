@@ -86,13 +86,15 @@ def _columns(text: str) -> int:
 
 
 def _unbreakable_units(text: str) -> list[str]:
-    """Words with their trailing spaces, and single CJK characters (their punctuation stays with them)."""
+    """Words with their trailing spaces, and single CJK characters (their punctuation stays with them).
+    A quoted token stays whole: in “ and” the space after the quote is the token's own."""
     units: list[str] = []
     for char in text:
         wide = unicodedata.east_asian_width(char) in ("W", "F")
         previous = units[-1][-1] if units else None
         continues_word = previous is not None and not wide and not previous.isspace() and _columns(previous) == 1
-        if previous is not None and (char.isspace() or continues_word or wide and unicodedata.category(char).startswith("P")):
+        inside_quote = bool(units) and units[-1].count("“") > units[-1].count("”") and len(units[-1]) < 24
+        if previous is not None and (char.isspace() or continues_word or inside_quote or wide and unicodedata.category(char).startswith("P")):
             units[-1] += char
         else:
             units.append(char)
