@@ -216,6 +216,8 @@ def test_figure_titles_and_summaries_fit_the_figures_width_and_name_it(app_url, 
     page.wait_for_function(f"({SUMMARY_LINES_JS})('{plot}') >= 2", timeout=10_000)
     page.wait_for_timeout(300)
     assert page.evaluate(TITLES_CUT_JS) == [] and page.evaluate(TITLE_OVERLAPS_JS) == []
+    tabs = page.eval_on_selector_all("button[role=tab]", "(all) => all.filter((tab) => tab.offsetParent).length")
+    assert tabs == 5 and not page.get_by_label("More tabs").is_visible(), "every tab in the bar, none behind a menu"
     # The strategy table is wider than a phone: it stays inside the page and scrolls to its verdicts.
     table = page.evaluate("""() => { const t = document.querySelector('.ntl-table');
         return [t.scrollWidth > t.clientWidth, t.getBoundingClientRect().right <= innerWidth, getComputedStyle(t).overflowX]; }""")
