@@ -212,6 +212,14 @@ def test_figure_titles_and_summaries_fit_the_figures_width_and_name_it(app_url, 
     assert role == "img" and name.startswith("What the first forward pass sees") and name.endswith(served)
     toolbar = page.eval_on_selector_all(f"{plot} .modebar-btn", "(all) => all.filter((b) => getComputedStyle(b).display !== 'none').length")
     assert toolbar == 2
+    # A figure drawn now is laid out before Plotly draws it: no second draw to fit its title.
+    page.evaluate("""() => { window.relayouts = 0; const relayout = window.Plotly.relayout;
+        window.Plotly.relayout = (...args) => { window.relayouts += 1; return relayout(...args); }; }""")
+    page.locator("#pad-strategy input").click()
+    page.get_by_role("option", name="left", exact=False).first.click()
+    page.wait_for_function(f"document.querySelector('{plot} .gtitle')?.textContent.includes('left:')", timeout=30_000)
+    page.wait_for_timeout(500)
+    assert page.evaluate(f"({SUMMARY_LINES_JS})('{plot}')") == 1 and page.evaluate("window.relayouts") == 0
     page.set_viewport_size({"width": 480, "height": 1000})  # a phone: more lines, titles too, none cut off
     page.wait_for_function(f"({SUMMARY_LINES_JS})('{plot}') >= 2", timeout=10_000)
     page.wait_for_timeout(300)

@@ -17,30 +17,35 @@ TITLE_LINE_PX = 24  # one more title line: Plotly's line spacing (1.3) of the 18
 # The toolbar's Plotly logo is one more keyboard stop that teaches nothing.
 FIGURE_CSS = ".modebar-btn--logo { display: none; }\n"
 
-# Runs once at page load. ``window.ntlLayoutFigures`` lays out every figure on the page; a
-# MutationObserver calls it again (once per frame) whenever figures are drawn, redrawn or resized.
+# Runs once at page load. Each figure is laid out before Plotly draws it: Gradio's calls to
+# ``Plotly.react`` / ``newPlot`` are wrapped, so a figure is drawn once, already fitted (a second
+# draw measures every tick label again: on a language switch that doubled seconds of drawing).
+# ``window.ntlLayoutFigures`` applies the same layout to figures already drawn (the first one, a
+# resized window, projector mode switched); a MutationObserver calls it once per frame.
 # Every relayout that sets a height also says ``autosize: true, width: null``: otherwise Plotly fixes
 # the width it has now, and the figure keeps it when the window narrows (a phone turned upright).
 FIGURE_LAYOUT_JS = f"""() => {{
   const measure = document.createElement('canvas').getContext('2d');
   const escape = (text) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  const fontOf = (plot) => {{
-    if (!window.ntlFigureFont || plot._fullLayout.font.size === window.ntlFigureFont) return;
-    const scale = window.ntlFigureFont / plot._fullLayout.font.size;  // room for the text, title and summary
-    const update = {{autosize: true, width: null, 'font.size': window.ntlFigureFont, height: Math.round(plot._fullLayout.height * scale),
-                    'margin.t': Math.round(plot._fullLayout.margin.t * scale)}};
-    (plot.layout.annotations || []).forEach((note, i) => {{  // panel titles carry their own size
+  // Projector mode: every font of the figure scaled to the projector's size, and room for them.
+  // Returns [layout changes as relayout paths, [trace index, text size] pairs].
+  const fontChanges = (layout, data) => {{
+    const now = layout.font && layout.font.size;
+    if (!window.ntlFigureFont || !now || now === window.ntlFigureFont) return [{{}}, []];
+    const scale = window.ntlFigureFont / now;
+    const update = {{'font.size': window.ntlFigureFont, 'margin.t': Math.round(layout.margin.t * scale)}};
+    if (layout.height) update.height = Math.round(layout.height * scale);
+    (layout.annotations || []).forEach((note, i) => {{  // panel titles carry their own size
       if (note.font && note.font.size) update[`annotations[${{i}}].font.size`] = Math.round(note.font.size * scale);
     }});
-    Object.keys(plot.layout).filter((key) => /^[xy]axis[0-9]*$/.test(key)).forEach((key) => {{  // so do some tick labels
-      const size = plot.layout[key].tickfont && plot.layout[key].tickfont.size;
+    Object.keys(layout).filter((key) => /^[xy]axis[0-9]*$/.test(key)).forEach((key) => {{  // so do some tick labels
+      const size = layout[key].tickfont && layout[key].tickfont.size;
       if (size) update[`${{key}}.tickfont.size`] = Math.round(size * scale);
     }});
-    window.Plotly.relayout(plot, update);
-    const texts = plot.data.map((trace, i) => [i, trace.textfont && trace.textfont.size]).filter(([, size]) => size);
-    if (texts.length) {{  // and the numbers or tokens written in heatmap cells
-      window.Plotly.restyle(plot, {{'textfont.size': texts.map(([, size]) => Math.round(size * scale))}}, texts.map(([i]) => i));
-    }}
+    // and the numbers or tokens written in heatmap cells
+    const texts = data.map((trace, i) => [i, trace.textfont && trace.textfont.size]).filter(([, size]) => size)
+      .map(([i, size]) => [i, Math.round(size * scale)]);
+    return [update, texts];
   }};
   // Units (words with their trailing space, single CJK characters) in lines no wider than ``room``
   // pixels in ``font``: as few lines as fit, then as even as they go, so no line is a lone word.
@@ -65,28 +70,52 @@ FIGURE_LAYOUT_JS = f"""() => {{
     }}
     return fill(wide);
   }};
-  const titleOf = (plot) => {{
-    const full = plot._fullLayout, meta = plot.layout.meta;
-    if (!meta || !meta.title_units || !plot.layout.title) return;
-    const size = full.title.font.size, family = full.title.font.family;
-    const key = [full.width, size, plot.layout.title.text].join('|');
-    if (plot.ntlTitleKey === key) return;  // laid out for this width, font and text already
-    const room = 0.98 * full.width - 8;  // the title starts at 1 % of the figure's width
+  // The title and its summary rewrapped to ``width``; the same layout changes as relayout paths.
+  const titleChanges = (layout, width) => {{
+    const meta = layout.meta;
+    if (!meta || !meta.title_units || !layout.title || !width) return {{}};
+    const fontSize = layout.font.size;
+    const size = (layout.title.font && layout.title.font.size) || Math.round(1.4 * fontSize);  // Plotly's default
+    const family = layout.font.family;
+    const room = 0.98 * width - 8;  // the title starts at 1 % of the figure's width
     const titleLines = linesOf(meta.title_units, `${{size}}px ${{family}}`, room);
     // A summary line is <sup>: 70 % of the title's font.
     const summaryLines = linesOf(meta.summary_units, `${{0.7 * size}}px ${{family}}`, Math.min(room, {SUMMARY_EMS} * 0.7 * size));
     const text = titleLines.map(escape).join('<br>') + summaryLines.map((line) => `<br><sup>${{escape(line)}}</sup>`).join('');
+    if (text === layout.title.text) return {{}};
     const lines = (shown) => {{
       const summary = (shown.match(/<sup>/g) || []).length;
       return [(shown.match(/<br>/g) || []).length + 1 - summary, summary];
     }};
-    const [titleBefore, summaryBefore] = lines(plot.layout.title.text);
-    const scale = full.font.size / {FONT_SIZE};  // projector mode draws everything larger
+    const [titleBefore, summaryBefore] = lines(layout.title.text);
+    const scale = fontSize / {FONT_SIZE};  // projector mode draws everything larger
     const change = Math.round(((titleLines.length - titleBefore) * {TITLE_LINE_PX} + (summaryLines.length - summaryBefore) * {SUMMARY_LINE_PX}) * scale);
-    plot.ntlTitleKey = [full.width, size, text].join('|');
-    if (text !== plot.layout.title.text) {{
-      window.Plotly.relayout(plot, {{autosize: true, width: null, 'title.text': text, height: full.height + change, 'margin.t': full.margin.t + change}});
-    }}
+    return {{'title.text': text, height: layout.height + change, 'margin.t': layout.margin.t + change}};
+  }};
+  const setPath = (object, path, value) => {{  // relayout's 'annotations[2].font.size' on a plain layout
+    const keys = path.replace(/\[(\d+)\]/g, '.$1').split('.');
+    let node = object;
+    keys.slice(0, -1).forEach((key) => {{ node = node[key] = node[key] || {{}}; }});
+    node[keys[keys.length - 1]] = value;
+  }};
+  // A figure about to be drawn into ``plot``: laid out in place, at the width it will get.
+  const beforeDrawing = (plot, data, layout) => {{
+    if (!layout || !Array.isArray(data)) return;
+    const [update, texts] = fontChanges(layout, data);
+    Object.entries(update).forEach(([path, value]) => setPath(layout, path, value));
+    texts.forEach(([i, size]) => {{ data[i].textfont.size = size; }});
+    Object.entries(titleChanges(layout, plot.clientWidth)).forEach(([path, value]) => setPath(layout, path, value));
+  }};
+  const wrapPlotly = () => {{
+    if (!window.Plotly || window.Plotly.ntlWrapped) return;
+    ['react', 'newPlot'].forEach((name) => {{
+      const draw = window.Plotly[name];
+      window.Plotly[name] = (plot, data, layout, ...rest) => {{
+        try {{ beforeDrawing(plot, data, layout); }} catch (error) {{ console.warn('figure layout', error); }}
+        return draw.call(window.Plotly, plot, data, layout, ...rest);
+      }};
+    }});
+    window.Plotly.ntlWrapped = true;
   }};
   // A screen reader meets a figure as one image named by its title and summary, not as the
   // hundreds of SVG labels inside it (read with the words of wrapped lines run together).
@@ -102,13 +131,28 @@ FIGURE_LAYOUT_JS = f"""() => {{
       }}
     }});
   }};
-  window.ntlLayoutFigures = () => document.querySelectorAll('.js-plotly-plot').forEach((plot) => {{
-    if (!window.Plotly || !plot._fullLayout || !plot.layout || !plot.offsetParent) return;
-    fontOf(plot);
-    titleOf(plot);
-    nameOf(plot);
-  }});
+  const relayout = (plot, update) => {{
+    if (Object.keys(update).length) window.Plotly.relayout(plot, {{autosize: true, width: null, ...update}});
+  }};
+  window.ntlLayoutFigures = () => {{
+    wrapPlotly();
+    document.querySelectorAll('.js-plotly-plot').forEach((plot) => {{
+      if (!window.Plotly || !plot._fullLayout || !plot.layout || !plot.offsetParent) return;
+      const [update, texts] = fontChanges(plot.layout, plot.data);
+      relayout(plot, update);
+      if (texts.length) {{
+        window.Plotly.restyle(plot, {{'textfont.size': texts.map(([, size]) => size)}}, texts.map(([i]) => i));
+      }}
+      const key = [plot._fullLayout.width, plot.layout.font.size, plot.layout.title && plot.layout.title.text].join('|');
+      if (plot.ntlTitleKey !== key) {{  // not laid out for this width, font and text yet
+        relayout(plot, titleChanges(plot.layout, plot._fullLayout.width));
+        plot.ntlTitleKey = [plot._fullLayout.width, plot.layout.font.size, plot.layout.title && plot.layout.title.text].join('|');
+      }}
+      nameOf(plot);
+    }});
+  }};
   new MutationObserver(() => {{
+    wrapPlotly();
     cancelAnimationFrame(window.ntlFigureFrame);
     window.ntlFigureFrame = requestAnimationFrame(window.ntlLayoutFigures);
   }}).observe(document.body, {{childList: true, subtree: true}});
