@@ -159,6 +159,9 @@ SLIDER_LABEL_CSS = (".head:has(> .tab-like-container) { flex-wrap: wrap; }\n"
 TABS_WRAP_CSS = (".tab-container.visually-hidden button { font-size: 0 !important; padding: 0 !important;"
                  " min-width: 0 !important; }\n"
                  "[role=tablist].tab-container { flex-wrap: wrap; height: auto !important; }\n")
+# A keyboard's focus is plain to see on the small controls too (checkboxes, radios), from the back of a room.
+FOCUS_CSS = ("input[type=checkbox]:focus-visible, input[type=radio]:focus-visible {"
+             " outline: 3px solid var(--color-accent); outline-offset: 2px; }\n")
 # A number typed into a slider's box counts when the box loses focus (Gradio's "release"): Enter does
 # that too, so typing 0.7 and pressing Enter redraws like dragging the slider does. A number past the
 # box's range is brought inside first: Gradio would send it as typed and only then show the clamp.
@@ -211,7 +214,7 @@ def error_words_css() -> str:
 # dictionaries lack, so the key itself was read out. It speaks the browser's language, not the page's.
 GRADIO_WORDS = gr.I18n(**{locale: {"common.complete": t("app.run_complete", code)}
                           for locale, code in (("en", "en"), ("zh", "zh"), ("zh-CN", "zh"), ("zh-TW", "zh"))})
-LAUNCH_OPTIONS = {"i18n": GRADIO_WORDS, "css": CSS + classroom.PROJECTOR_CSS + classroom.NOTICE_CSS + EMPTY_FIGURE_CSS + KEEP_DRAWING_ON_ERROR_CSS + TOASTS_BELOW_CSS + SLIDER_LABEL_CSS + TABS_WRAP_CSS + FIGURE_CSS + error_words_css(), "js": f"() => {{ ({KEYBOARD_COMMITS_JS})(); ({FIGURE_LAYOUT_JS})(); }}",
+LAUNCH_OPTIONS = {"i18n": GRADIO_WORDS, "css": CSS + classroom.PROJECTOR_CSS + classroom.NOTICE_CSS + EMPTY_FIGURE_CSS + KEEP_DRAWING_ON_ERROR_CSS + TOASTS_BELOW_CSS + SLIDER_LABEL_CSS + TABS_WRAP_CSS + FOCUS_CSS + FIGURE_CSS + error_words_css(), "js": f"() => {{ ({KEYBOARD_COMMITS_JS})(); ({FIGURE_LAYOUT_JS})(); }}",
                   "ssr_mode": False, "share": False, "footer_links": ["api"], "show_error": True,
                   "state_session_capacity": SESSIONS_KEPT}
 # A full queue answers "Queue is full" at once; two model calls run at a time on a 2-core box.

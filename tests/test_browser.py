@@ -122,6 +122,12 @@ def test_keyboard_only_walk_through_the_tokenization_tab(app_url, browser):
     assert page.evaluate("document.activeElement.id") == "tok-run", "the run button is reachable by Tab"
     page.keyboard.press("Enter")
     page.wait_for_function("document.querySelector('#tok-chips').innerText.includes('keyboard')", timeout=30_000)
+    for _ in range(40):  # the small controls show where the focus is
+        page.keyboard.press("Shift+Tab")
+        if page.evaluate("document.activeElement.matches('#projector input')"):
+            break
+    outline = page.evaluate("(({outlineStyle, outlineWidth}) => [outlineStyle, parseFloat(outlineWidth)])(getComputedStyle(document.activeElement))")
+    assert outline[0] != "none" and outline[1] >= 2, f"the focused checkbox is visibly marked: {outline}"
     page.close()
 
 
