@@ -159,6 +159,10 @@ SLIDER_LABEL_CSS = (".head:has(> .tab-like-container) { flex-wrap: wrap; }\n"
 TABS_WRAP_CSS = (".tab-container.visually-hidden button { font-size: 0 !important; padding: 0 !important;"
                  " min-width: 0 !important; }\n"
                  "[role=tablist].tab-container { flex-wrap: wrap; height: auto !important; }\n")
+# Markdown tables (the model's training report) as the lab's own: words break between words only
+# ("parameter|s" on a phone), and a table too wide for that scrolls sideways.
+MARKDOWN_TABLE_CSS = (".prose table { display: block; max-width: 100%; overflow-x: auto; }\n"
+                      ".prose table th, .prose table td { word-break: normal !important; overflow-wrap: normal !important; }\n")
 # A keyboard's focus is plain to see on the small controls too (checkboxes, radios), from the back of a room.
 FOCUS_CSS = ("input[type=checkbox]:focus-visible, input[type=radio]:focus-visible {"
              " outline: 3px solid var(--color-accent); outline-offset: 2px; }\n")
@@ -214,7 +218,7 @@ def error_words_css() -> str:
 # dictionaries lack, so the key itself was read out. It speaks the browser's language, not the page's.
 GRADIO_WORDS = gr.I18n(**{locale: {"common.complete": t("app.run_complete", code)}
                           for locale, code in (("en", "en"), ("zh", "zh"), ("zh-CN", "zh"), ("zh-TW", "zh"))})
-LAUNCH_OPTIONS = {"i18n": GRADIO_WORDS, "css": CSS + classroom.PROJECTOR_CSS + classroom.NOTICE_CSS + EMPTY_FIGURE_CSS + KEEP_DRAWING_ON_ERROR_CSS + TOASTS_BELOW_CSS + SLIDER_LABEL_CSS + TABS_WRAP_CSS + FOCUS_CSS + FIGURE_CSS + error_words_css(), "js": f"() => {{ ({KEYBOARD_COMMITS_JS})(); ({FIGURE_LAYOUT_JS})(); }}",
+LAUNCH_OPTIONS = {"i18n": GRADIO_WORDS, "css": CSS + classroom.PROJECTOR_CSS + classroom.NOTICE_CSS + EMPTY_FIGURE_CSS + KEEP_DRAWING_ON_ERROR_CSS + TOASTS_BELOW_CSS + SLIDER_LABEL_CSS + TABS_WRAP_CSS + FOCUS_CSS + MARKDOWN_TABLE_CSS + FIGURE_CSS + error_words_css(), "js": f"() => {{ ({KEYBOARD_COMMITS_JS})(); ({FIGURE_LAYOUT_JS})(); }}",
                   "ssr_mode": False, "share": False, "footer_links": ["api"], "show_error": True,
                   "state_session_capacity": SESSIONS_KEPT}
 # A full queue answers "Queue is full" at once; two model calls run at a time on a 2-core box.

@@ -256,6 +256,19 @@ def test_the_kv_steps_cannot_be_touched_before_a_run(app_url, browser):
     page.close()
 
 
+def test_the_training_report_on_a_phone_breaks_between_words(app_url, browser):
+    page = browser.new_page(viewport={"width": 390, "height": 844}, locale="en-US")
+    page.goto(f"{app_url}?tab=inside")
+    page.wait_for_selector("#ins-about-run", timeout=60_000)
+    page.locator("#ins-about-run").click()
+    page.wait_for_selector("#ins-about table td", timeout=60_000)
+    styles = page.eval_on_selector_all("#ins-about table td", "(all) => [...new Set(all.map((td) => getComputedStyle(td).wordBreak + ' ' + getComputedStyle(td).overflowWrap))]")
+    assert styles == ["normal normal"], styles
+    report = page.eval_on_selector("#ins-about table", "(t) => [t.getBoundingClientRect().right <= innerWidth, getComputedStyle(t).overflowX]")
+    assert report == [True, "auto"], report
+    page.close()
+
+
 def test_csv_download_holds_the_open_tabs_numbers(app_url, browser):
     import urllib.request
 

@@ -83,6 +83,8 @@ CSS = """
 .ntl-table { border-collapse:collapse; margin:6px 0; display:block; max-width:100%; overflow-x:auto; }
 @media (max-width: 640px) { .ntl-table th { white-space:nowrap; } }
 .ntl-table th, .ntl-table td { border:1px solid #bbb; padding:3px 8px; text-align:left; }
+/* Words break between words only ("parameter|s" on a phone); a table too wide for that scrolls. */
+.ntl-table th, .ntl-table td { word-break:normal !important; overflow-wrap:normal !important; }
 .ntl-gen { line-height:2; font-family: 'Noto Sans Mono', monospace; }
 :where(.ntl-gen span) { padding:1px 2px; border-radius:3px; color:#111; }  /* no specificity: .ntl-match etc. win */
 .ntl-prompt { color:#555; }
