@@ -269,6 +269,18 @@ def test_the_training_report_on_a_phone_breaks_between_words(app_url, browser):
     page.close()
 
 
+def test_a_lesson_link_runs_the_section_it_names(app_url, browser):
+    from ui.presets import load_presets, preset_query
+
+    lesson = next(p for p in load_presets() if p["query"].get("run") == "decoding")
+    page = new_page(browser)
+    page.goto(f"{app_url}{preset_query(lesson, 'en')}")
+    page.wait_for_selector("#ins-dec-bars .js-plotly-plot", timeout=90_000)  # drawn without a click
+    assert "greedy" in page.locator("#ins-dec-table").inner_text()
+    assert page.locator("#ins-kv-timing .js-plotly-plot").count() == 0, "only the section the link names"
+    page.close()
+
+
 def test_csv_download_holds_the_open_tabs_numbers(app_url, browser):
     import urllib.request
 

@@ -93,6 +93,15 @@ def test_a_link_past_the_models_last_layer_is_dropped_with_a_notice(links):
     assert links.from_query({"tab": "sampling", "temperature": "NaN"})[2] == ["temperature='NaN' (expected a number)"]
 
 
+def test_a_link_may_name_a_section_of_its_tab_to_run(links):
+    tab, values, notices = links.from_query({"tab": "inside", "run": "decoding"})
+    assert (tab, values, notices) == ("inside", {"run": "decoding"}, [])
+    _, values, notices = links.from_query({"tab": "inside", "run": "everything"})
+    assert "run" not in values and notices == ["run='everything' (expected one of kv, decoding, teacher, about)"]
+    _, values, notices = links.from_query({"tab": "sampling", "run": "decoding"})  # a tab without sections
+    assert "run" not in values and notices == ["unknown parameter 'run'"]
+
+
 def test_every_preset_is_a_valid_deep_link(links):
     from ui.presets import load_presets, preset_query
 

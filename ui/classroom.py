@@ -6,6 +6,7 @@ and CSV export by registering its inputs, handler and outputs.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -37,6 +38,27 @@ PROJECTOR_JS = f"""(on) => {{
 # A lesson opened from the presets, or a reload, keeps the projector on (this browser only: a copied
 # link does not switch it on for a student at home).
 REMEMBERED_PROJECTOR_JS = "() => { try { return localStorage.getItem('ntl-projector') === '1'; } catch (error) { return false; } }"
+
+
+def run_section_js(links: DeepLinks) -> str:
+    """Page-load JS for a link's ``run=section``: once the linked tab has drawn its own example (so the
+    link's values are in the inputs), press that section's button, as a person would."""
+    buttons = {tab: link.section_buttons for tab, link in links.tabs.items() if link.section_buttons}
+    return f"""() => {{
+  const query = new URLSearchParams(location.search);
+  const id = ({json.dumps(buttons)}[query.get('tab')] || {{}})[query.get('run')];
+  if (!id) return;
+  const started = Date.now();
+  const press = () => {{
+    const button = document.getElementById(id);
+    const panel = button && button.closest('[role=tabpanel]');
+    if (button && button.offsetParent && panel && panel.querySelector('.js-plotly-plot .main-svg')) button.click();
+    else if (Date.now() - started < 120000) setTimeout(press, 250);
+  }};
+  press();
+}}"""
+
+
 ABSOLUTE_LINK_JS = (
     "(query) => { if (!query) return query; const url = location.origin + location.pathname + query;"
     " if (navigator.clipboard) { navigator.clipboard.writeText(url).catch(() => {}); } return url; }"
@@ -253,6 +275,7 @@ def wire(demo: gr.Blocks, links: DeepLinks, tabs: gr.Tabs, tab_components: dict[
         remember, [pending, drawn_from, *run_inputs], drawn_from, queue=False, api_name="remember_link",
         api_visibility="private")
 
+    demo.load(None, None, None, js=run_section_js(links), api_name="run_linked_section", api_visibility="private")
     bar.projector.change(None, bar.projector, None, js=PROJECTOR_JS, api_name="projector", api_visibility="private")
     demo.load(None, None, bar.projector, js=REMEMBERED_PROJECTOR_JS, api_name="projector_remembered", api_visibility="private")
 

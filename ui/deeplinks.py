@@ -47,6 +47,10 @@ class TabLink:
     # Sections drawn by their own button. On a language switch every tab's drawn sections redraw,
     # after the open tab's own redraw (``classroom.wire``), whichever tab they are on.
     sections: list[SectionRedraw] = field(default_factory=list)
+    # Sections a link may run after the tab's own example (``run=decoding``): name → its button's
+    # elem_id. The page presses that button as a person would (``classroom.RUN_SECTION_JS``), so the
+    # section's whole chain runs, its redraw on a language switch included.
+    section_buttons: dict[str, str] = field(default_factory=dict)
 
 
 def _choices(component) -> list[str]:
@@ -140,6 +144,13 @@ class DeepLinks:
                     values[name] = raw
                 else:
                     notices.append(t("link.unknown_model", language).format(value=repr(raw[:40])))
+                continue
+            if name == "run" and tab and self.tabs[tab].section_buttons:
+                if raw in self.tabs[tab].section_buttons:
+                    values[name] = raw
+                else:
+                    reason = t("link.reason.choice", language).format(choices=", ".join(self.tabs[tab].section_buttons))
+                    notices.append(t("link.bad_value", language).format(name=name, value=repr(raw[:40]), reason=reason))
                 continue
             if name not in fields:
                 notices.append(t("link.unknown_parameter", language).format(value=repr(name[:40])))

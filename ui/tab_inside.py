@@ -731,6 +731,7 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
     probed = probe_button.click(probe_handler, probe_inputs, probe_outputs, api_name="look_inside")
     # A link fills the probe (and runs it) and may also prefill the decoding and teacher-forcing texts.
     link.fields.update(text=probe_text, k=k, a=token_a, b=token_b, decoding=dec_prompt, teacher=tf_text)
+    link.section_buttons.update(kv="ins-kv-run", decoding="ins-dec-run", teacher="ins-tf-run", about="ins-about-run")
     link.handler, link.inputs, link.outputs, link.drawn_by = probe_handler, probe_inputs, probe_outputs, [probed]
     kv_cache_run, kv_cache_step, next_step = make_cache_handlers(hub)
     shown = [kv_html, kv_attention, kv_timing, kv_facts]
