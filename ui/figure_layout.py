@@ -1,4 +1,4 @@
-"""How figures are laid out in the browser once drawn: projector-size fonts, and titles that fit.
+"""How the browser lays out each figure: projector-size fonts, titles that fit, a name for screen readers.
 
 The server wraps each figure's summary to a width that fits a half-width figure
 (``viz.common.wrapped``) and leaves the title on one line. In the browser a figure's real width is
