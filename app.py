@@ -62,7 +62,9 @@ def build_demo(hub: ModelHub) -> gr.Blocks:
                     label="app.model", info="app.model_info",
                 )
         links = DeepLinks()
-        with gr.Tabs() as tabs:
+        # On a phone the tab bar wraps onto a second row: by default Gradio hides the tabs that do
+        # not fit behind an unlabelled "⋯" menu, where a student at home may never find them.
+        with gr.Tabs(overflow_behavior="wrap") as tabs:
             with translated(gr.Tab(t("tab.tokens"), id="tokens"), label="tab.tokens") as tokens_tab:
                 tab_tokens.build(translated, language, links.tab("tokens"))
             with translated(gr.Tab(t("tab.attention"), id="attention"), label="tab.attention") as attention_tab:
@@ -153,16 +155,10 @@ TOASTS_BELOW_CSS = ".toast-wrap { top: auto !important; bottom: var(--size-4) !i
 # split the label ("Repetition / penalty") and the sliders of one row lined up differently.
 SLIDER_LABEL_CSS = (".head:has(> .tab-like-container) { flex-wrap: wrap; }\n"
                     ".head:has(> .tab-like-container) > label { flex: 1 0 100%; }\n")
-# On a phone Gradio hid tabs 2–5 behind an unlabelled "⋯" menu: it keeps in its tab bar only the tabs
-# whose hidden copies fit in one row. Those copies are made to take no room, so every tab stays in
-# the bar, and the bar wraps onto a second row instead.
-TABS_WRAP_CSS = (".tab-container.visually-hidden button { font-size: 0 !important; padding: 0 !important;"
-                 " min-width: 0 !important; }\n"
-                 "[role=tablist].tab-container { flex-wrap: wrap; height: auto !important; }\n")
 # Markdown tables (the model's training report) as the lab's own: words break between words only
 # ("parameter|s" on a phone), and a table too wide for that scrolls sideways.
-MARKDOWN_TABLE_CSS = (".prose table { display: block; max-width: 100%; overflow-x: auto; }\n"
-                      ".prose table th, .prose table td { word-break: normal !important; overflow-wrap: normal !important; }\n")
+MARKDOWN_TABLE_CSS = (".prose:has(> table) { display: block; overflow-x: auto; }\n"
+                      ".prose table td { word-break: normal; overflow-wrap: normal; }\n")
 # A keyboard's focus is plain to see on the small controls too (checkboxes, radios), from the back of a room.
 FOCUS_CSS = ("input[type=checkbox]:focus-visible, input[type=radio]:focus-visible {"
              " outline: 3px solid var(--color-accent); outline-offset: 2px; }\n")
@@ -184,9 +180,17 @@ KEYBOARD_COMMITS_JS = """() => {
     box.blur();
   });
   const moves = ['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown', 'Home', 'End', 'PageUp', 'PageDown'];
+  const before = new WeakMap();  // a slider's value when the key went down: Home at the minimum moves nothing
+  document.addEventListener('keydown', (event) => {
+    if (moves.includes(event.key) && event.target.matches('input[type=range]') && !event.repeat) {
+      before.set(event.target, event.target.value);
+    }
+  });
   document.addEventListener('keyup', (event) => {
-    if (moves.includes(event.key) && event.target.matches('input[type=range]')) {
-      event.target.dispatchEvent(new PointerEvent('pointerup', {bubbles: true}));
+    const slider = event.target;
+    if (moves.includes(event.key) && slider.matches('input[type=range]') && before.get(slider) !== slider.value) {
+      before.delete(slider);
+      slider.dispatchEvent(new PointerEvent('pointerup', {bubbles: true}));
     }
   });
 }"""
@@ -218,7 +222,7 @@ def error_words_css() -> str:
 # dictionaries lack, so the key itself was read out. It speaks the browser's language, not the page's.
 GRADIO_WORDS = gr.I18n(**{locale: {"common.complete": t("app.run_complete", code)}
                           for locale, code in (("en", "en"), ("zh", "zh"), ("zh-CN", "zh"), ("zh-TW", "zh"))})
-LAUNCH_OPTIONS = {"i18n": GRADIO_WORDS, "css": CSS + classroom.PROJECTOR_CSS + classroom.NOTICE_CSS + EMPTY_FIGURE_CSS + KEEP_DRAWING_ON_ERROR_CSS + TOASTS_BELOW_CSS + SLIDER_LABEL_CSS + TABS_WRAP_CSS + FOCUS_CSS + MARKDOWN_TABLE_CSS + FIGURE_CSS + error_words_css(), "js": f"() => {{ ({KEYBOARD_COMMITS_JS})(); ({FIGURE_LAYOUT_JS})(); }}",
+LAUNCH_OPTIONS = {"i18n": GRADIO_WORDS, "css": CSS + classroom.PROJECTOR_CSS + classroom.NOTICE_CSS + EMPTY_FIGURE_CSS + KEEP_DRAWING_ON_ERROR_CSS + TOASTS_BELOW_CSS + SLIDER_LABEL_CSS + FOCUS_CSS + MARKDOWN_TABLE_CSS + FIGURE_CSS + error_words_css(), "js": f"() => {{ ({KEYBOARD_COMMITS_JS})(); ({FIGURE_LAYOUT_JS})(); }}",
                   "ssr_mode": False, "share": False, "footer_links": ["api"], "show_error": True,
                   "state_session_capacity": SESSIONS_KEPT}
 # A full queue answers "Queue is full" at once; two model calls run at a time on a 2-core box.

@@ -145,6 +145,8 @@ def test_projector_mode_and_copy_link(app_url, browser):
                            f"p => p._fullLayout && p._fullLayout.font.size === {PROJECTOR_FONT_SIZE})")
     page.wait_for_timeout(300)
     assert page.evaluate(TITLE_OVERLAPS_JS) == [], "larger text still leaves the panel titles clear"
+    assert page.evaluate("getComputedStyle(document.querySelector('.ntl-table th')).wordBreak") == "keep-all", \
+        "table headings break at word boundaries, not inside a Chinese word"
     panel_titles = page.evaluate("[...document.querySelectorAll('#smp-stages .annotation-text')].map(e => e.getBoundingClientRect().height)")
     tick_labels = page.evaluate("[...document.querySelectorAll('#smp-stages .xtick text')].map(e => e.getBoundingClientRect().height)")
     assert panel_titles and min(panel_titles) > max(tick_labels), "panel titles grow with the rest"
@@ -197,6 +199,11 @@ def test_projector_mode_and_copy_link(app_url, browser):
     page.close()
 
 
+# [has a scrolling box, that box inside the page, the table still displayed as a table] for a table.
+SCROLLS_INSIDE_THE_PAGE_JS = """(selector) => { const table = document.querySelector(selector);
+  let box = table.parentElement; while (box && getComputedStyle(box).overflowX !== 'auto') box = box.parentElement;
+  return [Boolean(box) && box.scrollWidth >= table.offsetWidth, Boolean(box) && box.getBoundingClientRect().right <= innerWidth,
+          getComputedStyle(table).display]; }"""
 SUMMARY_LINES_JS = "(selector) => (document.querySelector(selector).layout.title.text.match(/<sup>/g) || []).length"
 
 
@@ -212,6 +219,7 @@ def test_figure_titles_and_summaries_fit_the_figures_width_and_name_it(app_url, 
     assert len(wrapped(served)) == 2
     page.wait_for_function(f"({SUMMARY_LINES_JS})('{plot}') === 1", timeout=10_000)
     assert page.evaluate(TITLES_CUT_JS) == [] and page.evaluate(TITLE_OVERLAPS_JS) == []
+    plot_area = page.evaluate(f"document.querySelector('{plot}')._fullLayout._size.h")  # the grids themselves
     # A screen reader meets the figure as one image named by its title and summary; a keyboard
     # meets two toolbar buttons, not eight and a logo.
     role, name = page.eval_on_selector(f"{plot} svg.main-svg", "(svg) => [svg.getAttribute('role'), svg.getAttribute('aria-label')]")
@@ -230,12 +238,19 @@ def test_figure_titles_and_summaries_fit_the_figures_width_and_name_it(app_url, 
     page.wait_for_function(f"({SUMMARY_LINES_JS})('{plot}') >= 2", timeout=10_000)
     page.wait_for_timeout(300)
     assert page.evaluate(TITLES_CUT_JS) == [] and page.evaluate(TITLE_OVERLAPS_JS) == []
+    resized_area = page.evaluate(f"document.querySelector('{plot}')._fullLayout._size.h")
+    assert abs(resized_area - plot_area) <= 1, f"longer titles add height, not take it from the grids: {plot_area} → {resized_area}"
     tabs = page.eval_on_selector_all("button[role=tab]", "(all) => all.filter((tab) => tab.offsetParent).length")
     assert tabs == 5 and not page.get_by_label("More tabs").is_visible(), "every tab in the bar, none behind a menu"
     # The strategy table is wider than a phone: it stays inside the page and scrolls to its verdicts.
-    table = page.evaluate("""() => { const t = document.querySelector('.ntl-table');
-        return [t.scrollWidth > t.clientWidth, t.getBoundingClientRect().right <= innerWidth, getComputedStyle(t).overflowX]; }""")
-    assert table == [True, True, "auto"], table
+    assert page.evaluate(SCROLLS_INSIDE_THE_PAGE_JS, ".ntl-table") == [True, True, "table"]
+    from ui.classroom import PROJECTOR_FONT_SIZE
+
+    page.locator("#projector input").check()  # a figure already drawn grows with its text
+    page.wait_for_function(f"document.querySelector('{plot}')._fullLayout.font.size === {PROJECTOR_FONT_SIZE}", timeout=10_000)
+    page.wait_for_timeout(500)
+    assert page.evaluate(f"document.querySelector('{plot}')._fullLayout._size.h") > resized_area
+    assert page.evaluate(TITLES_CUT_JS) == []
     page.close()
 
 
@@ -244,15 +259,22 @@ def test_the_kv_steps_cannot_be_touched_before_a_run(app_url, browser):
     page = new_page(browser)
     page.goto(f"{app_url}?tab=inside")
     controls = "#ins-kv-step-number input[type=number], #ins-kv-step-number input[type=range], #ins-kv-next"
-    page.wait_for_selector("#ins-kv-next", timeout=60_000)
+    page.wait_for_selector("#ins-lens .js-plotly-plot", timeout=60_000)
     assert page.eval_on_selector_all(controls, "(all) => all.map((e) => e.disabled)") == [True, True, True]
+    page.locator("#ins-kv-step-number input[type=number]").click(force=True)  # what raised two toasts before a run
+    page.keyboard.press("Tab")
+    page.wait_for_timeout(1500)
+    assert page.locator(".toast-body").count() == 0, page.locator(".toast-body").all_inner_texts()
     page.locator("#ins-kv-run").click()
     page.wait_for_selector("#ins-kv-timing .js-plotly-plot", timeout=60_000)
     assert page.eval_on_selector_all(controls, "(all) => all.map((e) => e.disabled)") == [False, False, False]
-    page.locator("#ins-kv-step-number input[type=number]").focus()
-    page.keyboard.press("Tab")
-    page.wait_for_timeout(1000)
-    assert page.locator(".toast-body").count() == 0
+    page.locator("#ins-kv-step-number input[type=range]").focus()
+    for _ in range(6):  # quick key presses: each releases the slider, and the last one is the step shown
+        page.keyboard.press("ArrowRight", delay=20)
+    page.wait_for_function("document.querySelector('#ins-kv-step').innerText.includes('7 / ')", timeout=30_000)
+    page.wait_for_timeout(1500)
+    assert "7 / " in page.locator("#ins-kv-step").inner_text()
+    assert page.locator(".toast-body").count() == 0, page.locator(".toast-body").all_inner_texts()
     page.close()
 
 
@@ -264,8 +286,7 @@ def test_the_training_report_on_a_phone_breaks_between_words(app_url, browser):
     page.wait_for_selector("#ins-about table td", timeout=60_000)
     styles = page.eval_on_selector_all("#ins-about table td", "(all) => [...new Set(all.map((td) => getComputedStyle(td).wordBreak + ' ' + getComputedStyle(td).overflowWrap))]")
     assert styles == ["normal normal"], styles
-    report = page.eval_on_selector("#ins-about table", "(t) => [t.getBoundingClientRect().right <= innerWidth, getComputedStyle(t).overflowX]")
-    assert report == [True, "auto"], report
+    assert page.evaluate(SCROLLS_INSIDE_THE_PAGE_JS, "#ins-about table") == [True, True, "table"]
     page.close()
 
 
@@ -273,11 +294,19 @@ def test_a_lesson_link_runs_the_section_it_names(app_url, browser):
     from ui.presets import load_presets, preset_query
 
     lesson = next(p for p in load_presets() if p["query"].get("run") == "decoding")
-    page = new_page(browser)
+    page = browser.new_page(viewport={"width": 420, "height": 900}, locale="en-US")  # a phone
     page.goto(f"{app_url}{preset_query(lesson, 'en')}")
     page.wait_for_selector("#ins-dec-bars .js-plotly-plot", timeout=90_000)  # drawn without a click
     assert "greedy" in page.locator("#ins-dec-table").inner_text()
     assert page.locator("#ins-kv-timing .js-plotly-plot").count() == 0, "only the section the link names"
+    # Redrawn in Chinese while its tab is hidden, the figure's title still fits when the tab is back.
+    page.locator("button[role=tab]").nth(0).click()
+    page.get_by_text("中文").click()
+    page.wait_for_timeout(3000)
+    page.locator("button[role=tab]").nth(4).click()
+    page.wait_for_function("/[\\u4e00-\\u9fff]/.test(document.querySelector('#ins-dec-bars .gtitle')?.textContent || '')", timeout=60_000)
+    page.wait_for_timeout(1000)
+    assert page.evaluate(TITLES_CUT_JS) == []
     page.close()
 
 

@@ -93,6 +93,20 @@ def test_a_link_past_the_models_last_layer_is_dropped_with_a_notice(links):
     assert links.from_query({"tab": "sampling", "temperature": "NaN"})[2] == ["temperature='NaN' (expected a number)"]
 
 
+def test_a_model_limit_is_asked_for_only_when_the_value_is_a_number(links):
+    """Asking for GPT-2's last layer may load GPT-2: not for ``layer=abc``."""
+    limits, asked = links.tabs["attention"].model_limits, []
+    original = limits["layer"]
+    limits["layer"] = lambda name: asked.append(name) or original(name)
+    try:
+        assert links.from_query({"tab": "attention", "layer": "abc", "model": "gpt2"})[2] == ["layer='abc' (expected a number)"]
+        assert asked == []
+        links.from_query({"tab": "attention", "layer": "1"})
+        assert asked == ["bundled"]
+    finally:
+        limits["layer"] = original
+
+
 def test_a_link_may_name_a_section_of_its_tab_to_run(links):
     tab, values, notices = links.from_query({"tab": "inside", "run": "decoding"})
     assert (tab, values, notices) == ("inside", {"run": "decoding"}, [])

@@ -341,6 +341,18 @@ def test_the_kv_stepper_says_when_it_cut_a_long_prompt():
     assert "were kept" not in html and f"<td><code>{short['prompt_tokens']}</code></td>" in html
 
 
+def test_the_kv_stepper_before_any_run_changes_nothing():
+    """A click on the disabled step box still releases the slider: no error, no drawing."""
+    import gradio as gr
+
+    from ui.hub import ModelHub
+    from ui.tab_inside import make_cache_handlers
+
+    _, step, next_step = make_cache_handlers(ModelHub())
+    skipped = gr.skip()
+    assert all(part == skipped for part in step(None, 1, "en")) and next_step(None, 1, "en") == skipped
+
+
 def test_kv_cache_endpoints_share_one_run(client):
     client, loaded = client
     update = client.predict("bundled", "JULIET:\nO Romeo", 6, "zh", api_name="/kv_cache_run")

@@ -42,14 +42,19 @@ REMEMBERED_PROJECTOR_JS = "() => { try { return localStorage.getItem('ntl-projec
 
 def run_section_js(links: DeepLinks) -> str:
     """Page-load JS for a link's ``run=section``: once the linked tab has drawn its own example (so the
-    link's values are in the inputs), press that section's button, as a person would."""
+    link's values are in the inputs), press that section's button, as a person would. A person who
+    acts first (a click, a key) keeps the page as they make it: the press is called off."""
     buttons = {tab: link.section_buttons for tab, link in links.tabs.items() if link.section_buttons}
     return f"""() => {{
-  const query = new URLSearchParams(location.search);
-  const id = ({json.dumps(buttons)}[query.get('tab')] || {{}})[query.get('run')];
-  if (!id) return;
-  const started = Date.now();
+  const query = new URLSearchParams(location.search), buttons = {json.dumps(buttons)};
+  const tab = query.get('tab'), run = query.get('run');
+  if (!Object.hasOwn(buttons, tab) || !Object.hasOwn(buttons[tab], run)) return;
+  const id = buttons[tab][run], started = Date.now();
+  let calledOff = false;
+  const callOff = () => {{ calledOff = true; }};
+  ['pointerdown', 'keydown'].forEach((kind) => document.addEventListener(kind, callOff, {{once: true, capture: true}}));
   const press = () => {{
+    if (calledOff) return;
     const button = document.getElementById(id);
     const panel = button && button.closest('[role=tabpanel]');
     if (button && button.offsetParent && panel && panel.querySelector('.js-plotly-plot .main-svg')) button.click();

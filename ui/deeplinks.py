@@ -48,7 +48,7 @@ class TabLink:
     # after the open tab's own redraw (``classroom.wire``), whichever tab they are on.
     sections: list[SectionRedraw] = field(default_factory=list)
     # Sections a link may run after the tab's own example (``run=decoding``): name → its button's
-    # elem_id. The page presses that button as a person would (``classroom.RUN_SECTION_JS``), so the
+    # elem_id. The page presses that button as a person would (``classroom.run_section_js``), so the
     # section's whole chain runs, its redraw on a language switch included.
     section_buttons: dict[str, str] = field(default_factory=dict)
 
@@ -59,8 +59,8 @@ def _choices(component) -> list[str]:
 
 def parse_value(component, raw: str, language: str = "en", maximum: float | None = None) -> Any:
     """Read one query-string value as ``component`` expects it; ``ValueError`` (saying why, in
-    ``language``) if it does not fit. ``maximum`` is a tighter upper bound than the component's own
-    (the last layer of the model the link names)."""
+    ``language``) if it does not fit. ``maximum``, where given, also bounds it from above (the last
+    layer of the model the link names)."""
     if isinstance(component, gr.Checkbox):
         if raw.lower() in ("1", "true", "yes", "on"):
             return True
@@ -75,7 +75,8 @@ def parse_value(component, raw: str, language: str = "en", maximum: float | None
         if not math.isfinite(value):  # NaN is not outside a range, it is not a number
             raise ValueError(t("link.reason.number", language))
         low = getattr(component, "minimum", None)
-        high = getattr(component, "maximum", None) if maximum is None else maximum
+        highs = [bound for bound in (getattr(component, "maximum", None), maximum) if bound is not None]
+        high = min(highs) if highs else None
         if (low is not None and value < low) or (high is not None and value > high):
             raise ValueError(t("link.reason.range", language).format(low=f"{low:g}" if low is not None else "−∞",
                                                                      high=f"{high:g}" if high is not None else "∞"))
@@ -93,6 +94,13 @@ def parse_value(component, raw: str, language: str = "en", maximum: float | None
     if len(raw) > MAX_LINK_TEXT:
         raise ValueError(t("link.reason.too_long", language))
     return raw
+
+
+def _is_finite_number(raw: str | None) -> bool:
+    try:
+        return raw is not None and math.isfinite(float(raw))
+    except ValueError:
+        return False
 
 
 class DeepLinks:
@@ -132,7 +140,9 @@ class DeepLinks:
         fields = self.tabs[tab].fields if tab else {}
         # A layer or head is checked against the model the link opens, whatever the order of the parameters.
         model = params["model"] if params.get("model") in MODEL_CHOICES else "bundled"
-        maxima = {name: limit(model) for name, limit in (self.tabs[tab].model_limits.items() if tab else ()) if name in params}
+        # Only for a value that is a number at all: asking for GPT-2's layers may load GPT-2.
+        maxima = {name: limit(model) for name, limit in (self.tabs[tab].model_limits.items() if tab else ())
+                  if _is_finite_number(params.get(name))}
         for name, raw in params.items():
             if name == "tab":
                 continue

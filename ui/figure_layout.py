@@ -28,13 +28,14 @@ FIGURE_LAYOUT_JS = f"""() => {{
   const measure = document.createElement('canvas').getContext('2d');
   const escape = (text) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   // Projector mode: every font of the figure scaled to the projector's size, and room for them.
-  // Returns [layout changes as relayout paths, [trace index, text size] pairs].
-  const fontChanges = (layout, data) => {{
+  // Returns [layout changes as relayout paths, [trace index, text size] pairs]. ``height`` is the
+  // figure's: after a draw Gradio's resize deletes ``layout.height``, so a drawn figure passes its own.
+  const fontChanges = (layout, data, height) => {{
     const now = layout.font && layout.font.size;
     if (!window.ntlFigureFont || !now || now === window.ntlFigureFont) return [{{}}, []];
     const scale = window.ntlFigureFont / now;
-    const update = {{'font.size': window.ntlFigureFont, 'margin.t': Math.round(layout.margin.t * scale)}};
-    if (layout.height) update.height = Math.round(layout.height * scale);
+    const update = {{'font.size': window.ntlFigureFont, height: Math.round(height * scale),
+                    'margin.t': Math.round(layout.margin.t * scale)}};
     (layout.annotations || []).forEach((note, i) => {{  // panel titles carry their own size
       if (note.font && note.font.size) update[`annotations[${{i}}].font.size`] = Math.round(note.font.size * scale);
     }});
@@ -71,7 +72,7 @@ FIGURE_LAYOUT_JS = f"""() => {{
     return fill(wide);
   }};
   // The title and its summary rewrapped to ``width``; the same layout changes as relayout paths.
-  const titleChanges = (layout, width) => {{
+  const titleChanges = (layout, width, height) => {{
     const meta = layout.meta;
     if (!meta || !meta.title_units || !layout.title || !width) return {{}};
     const fontSize = layout.font.size;
@@ -90,7 +91,7 @@ FIGURE_LAYOUT_JS = f"""() => {{
     const [titleBefore, summaryBefore] = lines(layout.title.text);
     const scale = fontSize / {FONT_SIZE};  // projector mode draws everything larger
     const change = Math.round(((titleLines.length - titleBefore) * {TITLE_LINE_PX} + (summaryLines.length - summaryBefore) * {SUMMARY_LINE_PX}) * scale);
-    return {{'title.text': text, height: layout.height + change, 'margin.t': layout.margin.t + change}};
+    return {{'title.text': text, height: height + change, 'margin.t': layout.margin.t + change}};
   }};
   const setPath = (object, path, value) => {{  // relayout's 'annotations[2].font.size' on a plain layout
     const keys = path.replace(/\[(\d+)\]/g, '.$1').split('.');
@@ -101,10 +102,11 @@ FIGURE_LAYOUT_JS = f"""() => {{
   // A figure about to be drawn into ``plot``: laid out in place, at the width it will get.
   const beforeDrawing = (plot, data, layout) => {{
     if (!layout || !Array.isArray(data)) return;
-    const [update, texts] = fontChanges(layout, data);
+    if (!layout.height || !layout.margin) return;  // every figure from ``viz.common.finish`` has both
+    const [update, texts] = fontChanges(layout, data, layout.height);
     Object.entries(update).forEach(([path, value]) => setPath(layout, path, value));
     texts.forEach(([i, size]) => {{ data[i].textfont.size = size; }});
-    Object.entries(titleChanges(layout, plot.clientWidth)).forEach(([path, value]) => setPath(layout, path, value));
+    Object.entries(titleChanges(layout, plot.clientWidth, layout.height)).forEach(([path, value]) => setPath(layout, path, value));
   }};
   const wrapPlotly = () => {{
     if (!window.Plotly || window.Plotly.ntlWrapped) return;
@@ -138,15 +140,18 @@ FIGURE_LAYOUT_JS = f"""() => {{
     wrapPlotly();
     document.querySelectorAll('.js-plotly-plot').forEach((plot) => {{
       if (!window.Plotly || !plot._fullLayout || !plot.layout || !plot.offsetParent) return;
-      const [update, texts] = fontChanges(plot.layout, plot.data);
+      const [update, texts] = fontChanges(plot.layout, plot.data, plot._fullLayout.height);
       relayout(plot, update);
       if (texts.length) {{
         window.Plotly.restyle(plot, {{'textfont.size': texts.map(([, size]) => size)}}, texts.map(([i]) => i));
       }}
-      const key = [plot._fullLayout.width, plot.layout.font.size, plot.layout.title && plot.layout.title.text].join('|');
-      if (plot.ntlTitleKey !== key) {{  // not laid out for this width, font and text yet
-        relayout(plot, titleChanges(plot.layout, plot._fullLayout.width));
-        plot.ntlTitleKey = [plot._fullLayout.width, plot.layout.font.size, plot.layout.title && plot.layout.title.text].join('|');
+      // Wrapped for the width the figure has on the page: Plotly's own width is stale for a figure
+      // drawn in a hidden tab (its 700 px default) until the relayout below snaps it to the page.
+      const width = plot.clientWidth;
+      const key = () => [width, plot.layout.font.size, plot.layout.title && plot.layout.title.text].join('|');
+      if (plot.ntlTitleKey !== key()) {{  // not laid out for this width, font and text yet
+        relayout(plot, titleChanges(plot.layout, width, plot._fullLayout.height));
+        plot.ntlTitleKey = key();
       }}
       nameOf(plot);
     }});

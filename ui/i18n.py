@@ -362,7 +362,6 @@ EN = {
     "ins.kv.next": "Next step ▶",
     "ins.kv.last": " (the last: “Next step” starts over)",
     "ins.kv.prefill": " · the prompt's own pass: the same work with or without the cache",
-    "ins.kv.err.no_run": "Run the stepper first: there are no steps to show yet.",
     "ins.kv.row.prompt": "prompt tokens",
     "ins.kv.prompt_cut": (
         "⚠️ {kept:,} of {given:,}: only the last {kept:,} were kept, so that prompt + new tokens fit the context of {context:,}"
@@ -845,7 +844,6 @@ ZH = {
     "ins.kv.next": "下一步 ▶",
     "ins.kv.last": "（最后一步：“下一步”会从头开始）",
     "ins.kv.prefill": " · 这是提示词本身的那次前向计算：有没有缓存，工作量都一样",
-    "ins.kv.err.no_run": "请先点「开始逐步生成」：现在还没有可以展示的步骤。",
     "ins.kv.row.prompt": "提示词的词元数",
     "ins.kv.prompt_cut": "⚠️ {given:,} 个中的 {kept:,} 个：只保留了最后 {kept:,} 个，使提示词加新词元不超过 {context:,} 的上下文",
     "ins.kv.row.fed": "这一步送入模型的列数",

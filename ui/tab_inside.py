@@ -231,10 +231,13 @@ def make_cache_handlers(hub: ModelHub) -> tuple[Callable[..., tuple], Callable[.
 
     @friendly
     def kv_cache_step(record, step, language):
-        """Render one step of a finished run: shapes, what the newest token read, and the timings."""
+        """Render one step of a finished run: shapes, what the newest token read, and the timings.
+
+        Before the first run there is nothing to show, and nothing changes: a click on the disabled
+        step box still releases the slider (browsers send pointer events to disabled inputs)."""
         language = normalise_language(language)
         if not record:
-            raise UserInputError(t("ins.kv.err.no_run", language))
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
         steps = record["steps"]
         step = number(step, t("ins.kv.step", language), 1, len(steps), integer=True, language=language)
         current = steps[step - 1]
@@ -292,9 +295,9 @@ def make_cache_handlers(hub: ModelHub) -> tuple[Callable[..., tuple], Callable[.
 
     @friendly
     def next_step(record, step, language):
-        """Advance the stepper by one, wrapping to the first step after the last."""
+        """Advance the stepper by one, wrapping to the first step after the last (before a run: nothing)."""
         if not record:
-            raise UserInputError(t("ins.kv.err.no_run", normalise_language(language)))
+            return gr.skip()
         count = len(record["steps"])
         step = number(step, t("ins.kv.step", normalise_language(language)), 1, count, integer=True, language=normalise_language(language))
         return 1 if step >= count else step + 1
@@ -738,8 +741,11 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
     kv_shown = kv_button.click(kv_cache_run, [model_choice, kv_prompt, kv_new, language], [kv_record, kv_step, kv_next],
                                api_name="kv_cache_run").then(kv_cache_step, [kv_record, kv_step, language], shown,
                                                              api_name="kv_cache_show")
-    kv_stepped = kv_step.release(kv_cache_step, [kv_record, kv_step, language], shown, api_name="kv_cache_step")
-    kv_next_shown = kv_next.click(next_step, [kv_record, kv_step, language], kv_step, api_name="kv_cache_next").then(
+    # "always_last": a keyboard releases the slider once per key press; the step shown must be the last one.
+    kv_stepped = kv_step.release(kv_cache_step, [kv_record, kv_step, language], shown, api_name="kv_cache_step",
+                                 trigger_mode="always_last")
+    kv_next_shown = kv_next.click(next_step, [kv_record, kv_step, language], kv_step, api_name="kv_cache_next",
+                                  trigger_mode="always_last").then(
         kv_cache_step, [kv_record, kv_step, language], shown, api_name="kv_cache_next_show")
     dec_inputs = [model_choice, dec_prompt, dec_new, beam_width, top_k, top_p, min_p, penalty, seed, language]
     dec_outputs = [dec_table, dec_bars, dec_facts]

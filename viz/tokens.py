@@ -79,12 +79,13 @@ CSS = """
 .ntl-group { display:inline-flex; flex-wrap:nowrap; gap:2px; padding:17px 3px 3px; border:2px solid #CC79A7;
   border-radius:8px; position:relative; }
 .ntl-group-text { position:absolute; top:1px; left:5px; line-height:1.1; font-size:0.85em; color:#111; }
-/* A table wider than a phone scrolls sideways instead of hiding its last columns. */
-.ntl-table { border-collapse:collapse; margin:6px 0; display:block; max-width:100%; overflow-x:auto; }
+/* A table wider than a phone scrolls sideways (its box does: the table keeps its table semantics)
+   instead of hiding its last columns; words break between words only ("parameter|s"). */
+.ntl-table { border-collapse:collapse; margin:6px 0; }
+:has(> .ntl-table) { overflow-x:auto; }
 @media (max-width: 640px) { .ntl-table th { white-space:nowrap; } }
 .ntl-table th, .ntl-table td { border:1px solid #bbb; padding:3px 8px; text-align:left; }
-/* Words break between words only ("parameter|s" on a phone); a table too wide for that scrolls. */
-.ntl-table th, .ntl-table td { word-break:normal !important; overflow-wrap:normal !important; }
+.ntl-table td { word-break:normal; overflow-wrap:normal; }  /* headings: projector mode's keep-all */
 .ntl-gen { line-height:2; font-family: 'Noto Sans Mono', monospace; }
 :where(.ntl-gen span) { padding:1px 2px; border-radius:3px; color:#111; }  /* no specificity: .ntl-match etc. win */
 .ntl-prompt { color:#555; }
