@@ -362,7 +362,7 @@ print(rss_mb() - before)
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc_trim and /proc")
 def test_new_padding_batches_do_not_pin_freed_memory():
     """40 new Padding-lab batches (each kept for a redraw) leave the server's resident memory where it
-    was: without the trimmer they pin about 300 MB of freed heap (measured)."""
+    was: without the trimmer they pinned about 230 MB of freed heap (measured)."""
     growth = subprocess.run([sys.executable, "-c", MEMORY_PROBE, "trim"], capture_output=True, text=True, check=True,
                             cwd=Path(__file__).parents[1], timeout=300)
     assert float(growth.stdout.split()[-1]) < 60, growth.stdout

@@ -120,7 +120,11 @@ def wrapped(text: str, columns: int = SUMMARY_COLUMNS) -> list[str]:
     title by itself, it cuts it off at the figure's edge. As few lines as fit, then as even as they
     go, so no line is a lone word. (The page rewraps them to each figure's width in the browser,
     ``ui/figure_layout.py``, from the same units.)"""
-    units = [(unit, _columns(unit), _columns(unit.rstrip())) for unit in _unbreakable_units(text)]
+    return _balanced(_unbreakable_units(text), columns)
+
+
+def _balanced(texts: list[str], columns: int) -> list[str]:
+    units = [(unit, _columns(unit), _columns(unit.rstrip())) for unit in texts]
     count = len(_filled(units, columns))
     narrow, wide = 0, columns  # the narrowest width that still needs only ``count`` lines lies in (narrow, wide]
     while wide - narrow > 1:
@@ -134,7 +138,8 @@ def finish(fig: go.Figure, title: str, summary: str, height: int = 420) -> go.Fi
 
     Set as one relayout: the same layout as ``update_layout`` gives, in a fifth of the time.
     """
-    lines = wrapped(summary)
+    summary_units = _unbreakable_units(summary)  # wrapped here, and sent for the browser to rewrap
+    lines = _balanced(summary_units, SUMMARY_COLUMNS)
     extra = SUMMARY_LINE_PX * max(0, len(lines) - 1)
     shown = "<br>".join(f"<sup>{html.escape(line, quote=False)}</sup>" for line in lines)
     fig.plotly_update(relayout_data={
@@ -147,7 +152,7 @@ def finish(fig: go.Figure, title: str, summary: str, height: int = 420) -> go.Fi
         "font": {"family": FONT_FAMILY, "size": FONT_SIZE},
         "template": TEMPLATE,
         # What the browser needs to rewrap the title and summary to the figure's real width.
-        "meta": {"summary": summary, "title_units": _unbreakable_units(title), "summary_units": _unbreakable_units(summary)},
+        "meta": {"summary": summary, "title_units": _unbreakable_units(title), "summary_units": summary_units},
     })
     return fig
 
