@@ -1,6 +1,6 @@
 """Decode speed: our generate() against transformers' generate() on identical weights, same run.
 
-    python -m bench.decode [--quick]
+    python -m bench.decode [--quick] [--device cuda]
 
 Prints tokens/s for each and the ratio (ours / HF); greedy, fp32, 32-token prompt, 64 new tokens.
 Also estimates the memory-bandwidth bound for batch 1 (weight bytes read per token ÷ measured
@@ -24,6 +24,7 @@ import torch
 
 from model import GPT, GPTConfig, generate, load_bundled, products, save_checkpoint
 from model.gpt import Projection
+from model.inspect import synchronize
 
 MODELS = {
     "bundled model (shipped weights)": load_bundled,
@@ -37,9 +38,12 @@ def _random(config: GPTConfig) -> GPT:
     return GPT(config).eval()
 
 
-def _seconds(fn) -> float:
+def _seconds(fn, device: torch.device = torch.device("cpu")) -> float:
+    """Wall-clock seconds of ``fn``, including the GPU work it queued."""
+    synchronize(device)
     start = time.perf_counter()
     fn()
+    synchronize(device)
     return time.perf_counter() - start
 
 
@@ -48,7 +52,7 @@ BANDWIDTH_READS = 3  # on each side of our run: one read swings from 27 to 44 GB
 
 def read_bandwidth(data: torch.Tensor) -> float:
     """Bytes per second for one sum over ``data`` (a read-dominated kernel; 512 MB by default)."""
-    return data.numel() * data.element_size() / _seconds(data.sum)
+    return data.numel() * data.element_size() / _seconds(data.sum, data.device)
 
 
 def one_step_products(model: GPT) -> tuple[Callable[[], None], int]:
@@ -57,13 +61,14 @@ def one_step_products(model: GPT) -> tuple[Callable[[], None], int]:
     of the step is reading weights and how much is everything else."""
     weights = [(m.weight, m.bias) for m in model.modules() if isinstance(m, Projection)]
     weights.append((model._output_layer().weight, None))
-    rows = {w.shape[1]: torch.randn(1, w.shape[1]) for w, _ in weights}
+    rows = {w.shape[1]: torch.randn(1, w.shape[1], device=model.device) for w, _ in weights}
     return (lambda: [products.linear(rows[w.shape[1]], w, b) for w, b in weights],
             sum(w.numel() * w.element_size() for w, _ in weights))
 
 
 def run(name: str, ours: GPT, batch: int, new_tokens: int, repeats: int, data: torch.Tensor) -> dict:
-    """Greedy decode with ours and with transformers on the same weights (saved and reloaded).
+    """Greedy decode with ours and with transformers on the same weights (saved and reloaded), both
+    on ``data``'s device.
 
     Each repeat times transformers, then ours with ``BANDWIDTH_READS`` bandwidth reads just before
     and just after it (their median is that repeat's bandwidth), then a step's products alone. The
@@ -72,11 +77,12 @@ def run(name: str, ours: GPT, batch: int, new_tokens: int, repeats: int, data: t
     """
     from transformers import GPT2LMHeadModel
 
-    config = ours.config
+    config, device = ours.config, data.device
     with tempfile.TemporaryDirectory() as folder:
         save_checkpoint(ours, folder, dtype=torch.float32)
-        reference = GPT2LMHeadModel.from_pretrained(folder).eval()
-    prompts = torch.randint(0, config.vocab_size, (batch, 32), generator=torch.Generator().manual_seed(1))
+        reference = GPT2LMHeadModel.from_pretrained(folder).eval().to(device)
+    ours = ours.to(device)
+    prompts = torch.randint(0, config.vocab_size, (batch, 32), generator=torch.Generator().manual_seed(1)).to(device)
 
     def theirs() -> None:
         reference.generate(prompts, attention_mask=torch.ones_like(prompts), max_new_tokens=new_tokens,
@@ -94,12 +100,12 @@ def run(name: str, ours: GPT, batch: int, new_tokens: int, repeats: int, data: t
     with torch.no_grad():
         theirs(), mine(), step_products()  # warm-up
         for _ in range(repeats):
-            hf = _seconds(theirs)
+            hf = _seconds(theirs, device)
             reads = [read_bandwidth(data) for _ in range(BANDWIDTH_READS)]
-            t = _seconds(mine)
+            t = _seconds(mine, device)
             reads += [read_bandwidth(data) for _ in range(BANDWIDTH_READS)]
             samples.append((statistics.median(reads), hf, t))
-            product_reads.append(product_bytes / _seconds(step_products) / samples[-1][0])
+            product_reads.append(product_bytes / _seconds(step_products, device) / samples[-1][0])
     median = statistics.median
     return {
         "model": name, "batch": batch, "weight_bytes": weight_bytes,
@@ -118,12 +124,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer repeats, skip the 124M shape at batch 8")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--device", default="cpu", help="cpu or cuda (a lent GPU): both models and the bandwidth read run there")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     repeats = 3 if args.quick else 7
-    data = torch.ones(512 * 2**20 // 4)
-    policy = os.environ.get("OMP_WAIT_POLICY", "unset (libgomp spins briefly, then sleeps)")
-    print(f"device: cpu, threads {args.threads}, OMP_WAIT_POLICY {policy}, products: {products.routes()}")
+    device = torch.device(args.device)
+    data = torch.ones(512 * 2**20 // 4, device=device)
+    if device.type == "cuda":
+        print(f"device: {torch.cuda.get_device_name(device)}, torch {torch.__version__}; products: torch (F.linear)")
+    else:
+        policy = os.environ.get("OMP_WAIT_POLICY", "unset (libgomp spins briefly, then sleeps)")
+        print(f"device: cpu, threads {args.threads}, OMP_WAIT_POLICY {policy}, products: {products.routes()}")
     print(f"{'model':32s} {'batch':>5s} {'ours tok/s':>11s} {'HF tok/s':>9s} {'ratio':>6s} "
           f"{'read GB/s':>9s} {'bw bound tok/s':>15s} {'ours/bound':>10s} {'products alone':>14s}")
     for name, make in MODELS.items():

@@ -181,7 +181,7 @@ class TeacherForcing:
     forward_passes: int = 1
 
 
-def _synchronize(device: torch.device) -> None:
+def synchronize(device: torch.device) -> None:
     """Wait for queued GPU work so a wall-clock measurement covers it."""
     if device.type == "cuda":
         torch.cuda.synchronize(device)
@@ -200,10 +200,10 @@ def _best_times(
         if before is not None:
             before()
         for i, call in enumerate(calls):
-            _synchronize(device)
+            synchronize(device)
             start = time.perf_counter()
             results[i] = call()
-            _synchronize(device)
+            synchronize(device)
             best[i] = min(best[i], time.perf_counter() - start)
     return list(zip(best, results))
 

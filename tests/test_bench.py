@@ -32,7 +32,7 @@ def test_decode_bench_pairs_each_repeat(monkeypatch):
     seconds = iter([2.0, 1.0, 5.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0,
                     9.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0,
                     4.0, 1.0, 1.0, 1.0, 4.0, 1.0, 1.0, 1.0, 1.0])
-    monkeypatch.setattr(decode, "_seconds", lambda fn: next(seconds))
+    monkeypatch.setattr(decode, "_seconds", lambda fn, device=None: next(seconds))
     data = torch.ones(2**10)
     row = run("tiny", random_gpt(), batch=1, new_tokens=4, repeats=3, data=data)
     assert row["ratio"] == 2.0
