@@ -254,6 +254,48 @@ def test_figure_titles_and_summaries_fit_the_figures_width_and_name_it(app_url, 
     page.close()
 
 
+# Per figure: panel titles that overlap each other, and text wider than the heatmap cell it is written in.
+PANEL_TITLES_OVERLAP_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].filter((plot) => plot.offsetParent).flatMap((plot) => {
+  const boxes = [...plot.querySelectorAll('.annotation-text')].map((e) => e.getBoundingClientRect());
+  const apart = (a, b) => a.right <= b.left + 1 || b.right <= a.left + 1 || a.bottom <= b.top + 1 || b.bottom <= a.top + 1;
+  return boxes.some((a, i) => boxes.slice(i + 1).some((b) => !apart(a, b))) ? [plot.layout.meta.title_units.join('')] : [];
+})"""
+CELL_TEXT_OVERFLOWS_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].filter((plot) => plot.offsetParent).flatMap((plot) =>
+  plot._fullData.filter((trace) => trace.type === 'heatmap' && trace.texttemplate).flatMap((trace) => {
+    const cell = plot._fullLayout[trace.xaxis.replace('x', 'xaxis')]._length / trace.z[0].length - (trace.xgap || 0);
+    const texts = [...plot.querySelectorAll(`.subplot.${trace.xaxis}${trace.yaxis} .heatmaplayer text`)];
+    return texts.filter((text) => text.getBBox().width > cell).map((text) => `${text.textContent}: ${text.getBBox().width} > ${cell}`);
+  }))"""
+GRID_COLUMNS_JS = """(selector) => { const layout = document.querySelector(selector).layout;
+  const top = layout.yaxis.domain[1];
+  return Object.keys(layout).filter((key) => /^yaxis[0-9]*$/.test(key) && Math.abs(layout[key].domain[1] - top) < 1e-9).length; }"""
+
+
+@pytest.mark.parametrize("query", ["?tab=attention", "?tab=padding", "?tab=sampling", "?tab=inside&run=decoding"])
+def test_on_a_phone_panels_titles_and_cell_text_never_overlap(app_url, browser, query):
+    """A grid of panels reflows into fewer columns, heatmap cell text shrinks to its cells or is
+    left out, and titles with long summaries push the panels down, on a 390 px phone."""
+    page = browser.new_page(viewport={"width": 390, "height": 844}, locale="en-US", is_mobile=True, has_touch=True)
+    page.goto(f"{app_url}{query}")
+    page.wait_for_selector(".js-plotly-plot .gtitle", timeout=60_000)
+    if "run=decoding" in query:
+        page.wait_for_selector("#ins-dec-bars .js-plotly-plot .gtitle", timeout=90_000)
+    page.wait_for_timeout(1500)
+    assert page.evaluate(TITLES_CUT_JS) == [] and page.evaluate(TITLE_OVERLAPS_JS) == []
+    assert page.evaluate(PANEL_TITLES_OVERLAP_JS) == []
+    assert page.evaluate(CELL_TEXT_OVERFLOWS_JS) == []
+    if query == "?tab=padding":  # the position ids still fit their cells, shrunk or not
+        assert page.locator("#pad-grids .heatmaplayer text").count() > 0
+    if query == "?tab=attention":
+        heads = "#att-heads .js-plotly-plot"
+        assert page.evaluate(GRID_COLUMNS_JS, heads) == 2
+        page.set_viewport_size({"width": 1400, "height": 1000})  # a laptop gets the server's four columns back
+        page.wait_for_function(f"({GRID_COLUMNS_JS})('{heads}') === 4", timeout=10_000)
+        page.wait_for_timeout(500)
+        assert page.evaluate(PANEL_TITLES_OVERLAP_JS) == [] and page.evaluate(TITLE_OVERLAPS_JS) == []
+    page.close()
+
+
 def test_the_kv_steps_cannot_be_touched_before_a_run(app_url, browser):
     """Leaving the step box (Tab, a click) fires its release: before a run that was an error toast."""
     page = new_page(browser)

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import pytest
 from plotly.subplots import make_subplots
 
-from viz.common import SUMMARY_COLUMNS, SUMMARY_LINE_PX, TEMPLATE, finish, subplots, wrapped
+from viz.common import PANEL_GAP_PX, SUMMARY_COLUMNS, TEMPLATE, TITLE_LINE_PX, cell_text, finish, subplots, wrapped
 from viz.sampling import cumulative_curve
 
 
@@ -56,6 +56,25 @@ def test_subplots_sets_shared_axis_settings_as_update_axes_would():
     assert json.loads(ours.to_json()) == json.loads(reference.to_json())
 
 
+def test_a_grid_says_how_the_browser_may_reflow_it_and_finish_keeps_that():
+    cells = [[go.Heatmap(z=[[0, 1]])] for _ in range(6)]
+    fig = finish(subplots(cells, 4, [f"head {h}" for h in range(6)], horizontal_spacing=0.03, min_panel_px=70), "T", "S")
+    assert fig.layout.meta["panels"] == {"count": 6, "columns": 4, "titles": 6, "gap_x": 0.03, "gap_y_px": PANEL_GAP_PX, "min_px": 70}
+    assert fig.layout.meta["summary"] == "S"
+    assert "meta" not in subplots(cells, 4).to_plotly_json()["layout"]  # reflowing is asked for
+    assert "meta" not in subplots(cells[:2], 2, column_widths=[2, 1], min_panel_px=70).to_plotly_json()["layout"]
+
+
+def test_cell_text_sends_the_widest_text_and_the_grid_shape():
+    texts = [["·a", "好的"], ["·abcd", "1"], ["", "x"]]
+    written = cell_text(texts, 11)
+    assert written["meta"]["cell_text"] == {"widest": "·abcd", "size": 11, "template": "%{text}", "rows": 3, "columns": 2}
+    assert cell_text([["·ab", "好的吗"]], 11)["meta"]["cell_text"]["widest"] == "好的吗"  # wide characters count double
+    assert written["texttemplate"] == "%{text}" and written["textfont"] == {"size": 11}
+    assert cell_text(texts, 11, "") == {"texttemplate": ""}  # no text in the cells: nothing to fit
+    go.Heatmap(z=[[0, 1], [1, 0], [0, 0]], text=texts, **written)  # valid Plotly
+
+
 def test_finish_adds_title_summary_and_the_light_template():
     fig = finish(go.Figure(go.Bar(x=[1], y=[2])), "Title <b>", "one line")
     assert fig.layout.title.text.startswith("Title &lt;b&gt;<br><sup>one line")
@@ -76,7 +95,7 @@ def test_long_summaries_wrap_into_lines_that_fit_and_lose_nothing(text):
     assert "".join(lines).replace(" ", "") == text.replace(" ", "")
     assert not lines[1].startswith(("。", "，", "；"))  # CJK punctuation never starts a line
     fig = finish(go.Figure(), "T", text, height=300)
-    extra = SUMMARY_LINE_PX * (len(lines) - 1)
+    extra = TITLE_LINE_PX * (len(lines) - 1)
     assert fig.layout.height == 300 + extra and fig.layout.margin.t == 100 + extra
     assert fig.layout.title.text.count("<sup>") == len(lines) > 1
 

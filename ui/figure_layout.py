@@ -1,4 +1,4 @@
-"""How the browser lays out each figure: projector-size fonts, titles that fit, a name for screen readers.
+"""How the browser lays out each figure: projector-size fonts, titles, panels and cell text that fit, a name for screen readers.
 
 The server wraps each figure's summary to a width that fits a half-width figure
 (``viz.common.wrapped``) and leaves the title on one line. In the browser a figure's real width is
@@ -9,10 +9,12 @@ lone word on the second, and on a phone a long title takes two lines instead of 
 
 from __future__ import annotations
 
-from viz.common import FONT_SIZE, SUMMARY_LINE_PX
+from viz.common import FONT_SIZE, TITLE_LINE_PX
 
+MODEBAR_PX = 60  # the toolbar's two buttons sit over the end of the title's first line
+COLORBAR_PX = 80  # a heatmap's colour bar, to the right of the plot area
+MIN_CELL_TEXT_PX = 7  # text in heatmap cells is shrunk to fit down to this size, then left out
 SUMMARY_EMS = 55  # the longest summary line, in ems of its font: about 100 Latin characters or 55 CJK ones
-TITLE_LINE_PX = 24  # one more title line: Plotly's line spacing (1.3) of the 18 px title font
 
 # The toolbar's Plotly logo is one more keyboard stop that teaches nothing.
 FIGURE_CSS = ".modebar-btn--logo { display: none; }\n"
@@ -24,7 +26,7 @@ FIGURE_CSS = ".modebar-btn--logo { display: none; }\n"
 # resized window, projector mode switched); a MutationObserver calls it once per frame.
 # Every relayout that sets a height also says ``autosize: true, width: null``: otherwise Plotly fixes
 # the width it has now, and the figure keeps it when the window narrows (a phone turned upright).
-FIGURE_LAYOUT_JS = f"""() => {{
+FIGURE_LAYOUT_JS = rf"""() => {{
   const measure = document.createElement('canvas').getContext('2d');
   const escape = (text) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   // Projector mode: every font of the figure scaled to the projector's size, and room for them.
@@ -43,10 +45,70 @@ FIGURE_LAYOUT_JS = f"""() => {{
       const size = layout[key].tickfont && layout[key].tickfont.size;
       if (size) update[`${{key}}.tickfont.size`] = Math.round(size * scale);
     }});
-    // and the numbers or tokens written in heatmap cells
-    const texts = data.map((trace, i) => [i, trace.textfont && trace.textfont.size]).filter(([, size]) => size)
-      .map(([i, size]) => [i, Math.round(size * scale)]);
+    // and the numbers on bars (text in heatmap cells is sized to its cells: ``cellTextChanges``)
+    const texts = data.map((trace, i) => [i, !cellsOf(trace) && trace.textfont && trace.textfont.size])
+      .filter(([, size]) => size).map(([i, size]) => [i, Math.round(size * scale)]);
     return [update, texts];
+  }};
+  const cellsOf = (trace) => trace.meta && trace.meta.cell_text;
+  const axisKey = (axis, i) => (i === 0 ? `${{axis}}axis` : `${{axis}}axis${{i + 1}}`);
+  // The plot area's size: the figure's less its margins and, beside a heatmap, the colour bar.
+  const plotSize = (layout, data, width, height) => {{
+    const bar = data.some((trace) => trace.type === 'heatmap' && trace.showscale !== false) ? {COLORBAR_PX} : 0;
+    return [width - layout.margin.l - layout.margin.r - bar, height - layout.margin.t - layout.margin.b];
+  }};
+  // A grid of panels the server let reflow (``viz.common.subplots``): as many columns as leave each
+  // panel ``min_px`` wide and wider than its title, rows as tall as the server drew them. A phone
+  // gets one or two columns instead of slivers under overlapping titles; a wide window gets back
+  // the server's grid.
+  const panelChanges = (layout, data, width, height) => {{
+    const grid = layout.meta && layout.meta.panels;
+    if (!grid || !width) return {{}};
+    const [plotWidth, plotHeight] = plotSize(layout, data, width, height);
+    const titles = (layout.annotations || []).slice(0, grid.titles);
+    const widest = Math.max(0, ...titles.map((note) => {{
+      measure.font = `${{(note.font && note.font.size) || layout.font.size}}px ${{layout.font.family}}`;
+      return measure.measureText(note.text).width;
+    }}));
+    const share = (columns) => (1 - grid.gap_x * (columns - 1)) / columns;
+    let columns = grid.columns;
+    while (columns > 1 && share(columns) * plotWidth < Math.max(grid.min_px, widest + 8)) columns -= 1;
+    const domain = (i) => layout[axisKey('y', i)].domain;
+    const shownColumns = [...Array(grid.count).keys()].filter((i) => Math.abs(domain(i)[1] - domain(0)[1]) < 1e-9).length;
+    if (columns === shownColumns) return {{}};
+    const panel = (domain(0)[1] - domain(0)[0]) * plotHeight;  // px, kept
+    const rows = Math.ceil(grid.count / columns);
+    const grown = rows * panel + (rows - 1) * grid.gap_y_px;
+    const update = {{height: Math.round(height + grown - plotHeight)}};
+    [...Array(grid.count).keys()].forEach((i) => {{
+      const left = (i % columns) * (share(columns) + grid.gap_x);
+      const top = 1 - Math.floor(i / columns) * (panel + grid.gap_y_px) / grown;
+      update[`${{axisKey('x', i)}}.domain`] = [left, Math.min(1, left + share(columns))];
+      update[`${{axisKey('y', i)}}.domain`] = [Math.max(0, top - panel / grown), top];
+      if (i < titles.length) Object.assign(update, {{[`annotations[${{i}}].x`]: left + share(columns) / 2, [`annotations[${{i}}].y`]: top}});
+    }});
+    const legend = layout.legend && layout.legend.y;  // a legend under the plot stays as far under it
+    if (typeof legend === 'number' && legend < 0) update['legend.y'] = legend * plotHeight / grown;
+    return update;
+  }};
+  // Text in heatmap cells at the server's size (scaled with the figure's font), shrunk to fit the
+  // cells it has now, or left out where it would have to be smaller than {MIN_CELL_TEXT_PX} px: smeared
+  // text teaches nothing, and hovering a cell still names it. [trace index, size, texttemplate] each.
+  const cellTextChanges = (layout, data, width, height) => {{
+    const [plotWidth, plotHeight] = plotSize(layout, data, width, height);
+    return data.flatMap((trace, i) => {{
+      const cells = cellsOf(trace);
+      if (!cells || !cells.columns || !width) return [];
+      const x = (layout[`xaxis${{(trace.xaxis || 'x').slice(1)}}`] || {{}}).domain || [0, 1];
+      const y = (layout[`yaxis${{(trace.yaxis || 'y').slice(1)}}`] || {{}}).domain || [0, 1];
+      const cellWidth = (x[1] - x[0]) * plotWidth / cells.columns - (trace.xgap || 0);
+      const cellHeight = (y[1] - y[0]) * plotHeight / cells.rows - (trace.ygap || 0);
+      const wanted = cells.size * layout.font.size / {FONT_SIZE};
+      measure.font = `${{wanted}}px ${{layout.font.family}}`;
+      const textWidth = measure.measureText(cells.widest).width;
+      const size = Math.min(wanted, textWidth ? wanted * (cellWidth - 4) / textWidth : wanted, 0.8 * cellHeight);
+      return size >= {MIN_CELL_TEXT_PX} ? [[i, Math.floor(2 * size) / 2, cells.template]] : [[i, wanted, '']];
+    }});
   }};
   // Units (words with their trailing space, single CJK characters) in lines no wider than ``room``
   // pixels in ``font``: as few lines as fit, then as even as they go, so no line is a lone word.
@@ -79,7 +141,7 @@ FIGURE_LAYOUT_JS = f"""() => {{
     const size = (layout.title.font && layout.title.font.size) || Math.round(1.4 * fontSize);  // Plotly's default
     const family = layout.font.family;
     const room = 0.98 * width - 8;  // the title starts at 1 % of the figure's width
-    const titleLines = linesOf(meta.title_units, `${{size}}px ${{family}}`, room);
+    const titleLines = linesOf(meta.title_units, `${{size}}px ${{family}}`, room - {MODEBAR_PX});
     // A summary line is <sup>: 70 % of the title's font.
     const summaryLines = linesOf(meta.summary_units, `${{0.7 * size}}px ${{family}}`, Math.min(room, {SUMMARY_EMS} * 0.7 * size));
     const text = titleLines.map(escape).join('<br>') + summaryLines.map((line) => `<br><sup>${{escape(line)}}</sup>`).join('');
@@ -90,7 +152,7 @@ FIGURE_LAYOUT_JS = f"""() => {{
     }};
     const [titleBefore, summaryBefore] = lines(layout.title.text);
     const scale = fontSize / {FONT_SIZE};  // projector mode draws everything larger
-    const change = Math.round(((titleLines.length - titleBefore) * {TITLE_LINE_PX} + (summaryLines.length - summaryBefore) * {SUMMARY_LINE_PX}) * scale);
+    const change = Math.round(((titleLines.length - titleBefore) * {TITLE_LINE_PX} + (summaryLines.length - summaryBefore) * {TITLE_LINE_PX}) * scale);
     return {{'title.text': text, height: height + change, 'margin.t': layout.margin.t + change}};
   }};
   const setPath = (object, path, value) => {{  // relayout's 'annotations[2].font.size' on a plain layout
@@ -106,7 +168,13 @@ FIGURE_LAYOUT_JS = f"""() => {{
     const [update, texts] = fontChanges(layout, data, layout.height);
     Object.entries(update).forEach(([path, value]) => setPath(layout, path, value));
     texts.forEach(([i, size]) => {{ data[i].textfont.size = size; }});
-    Object.entries(titleChanges(layout, plot.clientWidth, layout.height)).forEach(([path, value]) => setPath(layout, path, value));
+    const width = plot.clientWidth;
+    Object.entries(panelChanges(layout, data, width, layout.height)).forEach(([path, value]) => setPath(layout, path, value));
+    Object.entries(titleChanges(layout, width, layout.height)).forEach(([path, value]) => setPath(layout, path, value));
+    cellTextChanges(layout, data, width, layout.height).forEach(([i, size, template]) => {{
+      data[i].textfont = {{...data[i].textfont, size}};
+      data[i].texttemplate = template;
+    }});
   }};
   const wrapPlotly = () => {{
     if (!window.Plotly || window.Plotly.ntlWrapped) return;
@@ -150,7 +218,14 @@ FIGURE_LAYOUT_JS = f"""() => {{
       const width = plot.clientWidth;
       const key = () => [width, plot.layout.font.size, plot.layout.title && plot.layout.title.text].join('|');
       if (plot.ntlTitleKey !== key()) {{  // not laid out for this width, font and text yet
+        relayout(plot, panelChanges(plot.layout, plot.data, width, plot._fullLayout.height));
         relayout(plot, titleChanges(plot.layout, width, plot._fullLayout.height));
+        const cells = cellTextChanges(plot.layout, plot.data, width, plot._fullLayout.height)
+          .filter(([i, size, template]) => plot.data[i].textfont.size !== size || plot.data[i].texttemplate !== template);
+        if (cells.length) {{
+          window.Plotly.restyle(plot, {{'textfont.size': cells.map(([, size]) => size), texttemplate: cells.map(([, , t]) => t)}},
+                                cells.map(([i]) => i));
+        }}
         plot.ntlTitleKey = key();
       }}
       nameOf(plot);

@@ -71,7 +71,7 @@ def heads_grid(weights: np.ndarray, labels: Sequence[str], title: str, summary: 
     fig = subplots(
         [[go.Heatmap(z=weights[h], x=names, y=names, colorscale=HEATMAP_SCALE, zmin=0, zmax=1,
                      showscale=h == 0, hovertemplate=f"{head_label} {h}<br>" + _hover(words))] for h in range(heads)],
-        columns, [f"{head_label} {h}" for h in range(heads)], horizontal_spacing=0.03, vertical_spacing=0.08,
+        columns, [f"{head_label} {h}" for h in range(heads)], horizontal_spacing=0.03, vertical_spacing=0.08, min_panel_px=70,
         x_axis={"showticklabels": False, "type": "category"},
         y_axis={"autorange": "reversed", "showticklabels": False, "type": "category"},
     )
@@ -106,7 +106,7 @@ def mask_gallery(masks: Mapping[str, np.ndarray], labels: Sequence[str], title: 
         [[go.Heatmap(z=masks[name].astype(int), x=tokens, y=tokens, colorscale=MASK_SCALE, zmin=0, zmax=1, showscale=False,
                      xgap=1, ygap=1, hovertemplate=f"{name}<br>" + _hover(words, "allowed", "%{z}"))]
          for name in names],
-        columns, names, horizontal_spacing=0.05, vertical_spacing=0.12,
+        columns, names, horizontal_spacing=0.05, vertical_spacing=0.12, min_panel_px=110,
         x_axis={"showticklabels": False, "type": "category"},
         y_axis={"autorange": "reversed", "showticklabels": False, "type": "category"},
     )
@@ -124,7 +124,7 @@ def prediction_bars(predictions: Mapping[str, tuple[Sequence[str], Sequence[floa
         [[go.Bar(x=list(probs), y=unique_labels(list(tokens)), orientation="h", marker_color=SERIES_COLOURS[i % len(SERIES_COLOURS)],
                  name=name, hovertemplate="%{y}: %{x:.4f}<extra></extra>")]
          for i, (name, (tokens, probs)) in enumerate(predictions.items())],
-        len(predictions), list(predictions), horizontal_spacing=0.12,
+        len(predictions), list(predictions), horizontal_spacing=0.12, min_panel_px=200,
         x_axis={"range": [0, min(1.0, top * 1.15) or 1.0], "title": {"text": "p"}},
         y_axis={"autorange": "reversed", "type": "category"},
     )

@@ -34,6 +34,9 @@ TEMPLATE = {"layout": {
 }}
 
 
+PANEL_GAP_PX = 64  # between the rows of a reflowed grid: a row's x tick labels, then the next row's panel titles
+
+
 def subplots(
     cells: Sequence[Sequence[BaseTraceType]],
     columns: int,
@@ -43,8 +46,16 @@ def subplots(
     column_widths: Sequence[float] | None = None,
     x_axis: dict | None = None,
     y_axis: dict | None = None,
+    min_panel_px: int | None = None,
+    row_gap_px: int = PANEL_GAP_PX,
 ) -> go.Figure:
     """A grid of panels, row by row: ``cells[i]`` holds the traces of panel ``i`` (axes ``x{i+1}``/``y{i+1}``).
+
+    With ``min_panel_px``, the browser may reflow the grid into fewer columns (``ui/figure_layout.py``)
+    where a panel would be narrower than that or than its title: a phone gets one or two columns of
+    panels as tall as the server drew them, instead of slivers under overlapping titles. Its rows
+    are then ``row_gap_px`` apart: room for a row's x labels (more for an axis title or slanted
+    labels) and the next row's panel titles.
 
     The layout plotly's ``make_subplots`` builds (same domains, same panel titles), written out
     directly and validated once: about 3x faster, which every request feels. ``x_axis`` and
@@ -73,16 +84,33 @@ def subplots(
         for trace in cell:
             trace.update(xaxis=f"x{suffix}", yaxis=f"y{suffix}")
             traces.append(trace)
+    if min_panel_px is not None and columns > 1 and not column_widths:
+        layout["meta"] = {"panels": {"count": len(cells), "columns": columns, "titles": len(titles), "gap_x": gap_x,
+                                     "gap_y_px": row_gap_px, "min_px": min_panel_px}}
     return go.Figure(traces, layout)
 
 
 FONT_SIZE = 13  # every figure's base font; projector mode redraws figures larger in the browser
 SUMMARY_COLUMNS = 70  # fits a half-width figure even at projector size (17 px for 13), and reads well at full width
-SUMMARY_LINE_PX = 18
+TITLE_LINE_PX = 24  # each line of a title and of its summary: Plotly spaces lines 1.3 em of the 18 px title font
 
 
 def _columns(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(char) in ("W", "F") else 1 for char in text)
+
+
+def cell_text(texts: Sequence[Sequence[str]], size: int, template: str = "%{text}") -> dict:
+    """A heatmap's arguments for writing ``template`` in its cells (``texts``: what each cell shows).
+
+    The widest of them goes along, so the browser can shrink the text to fit narrow cells, or
+    leave the cells blank where even the smallest legible size would not fit (``ui/figure_layout.py``).
+    """
+    if not template:
+        return {"texttemplate": ""}
+    widest = max((str(text) for row in texts for text in row), key=_columns, default="")
+    return {"texttemplate": template, "textfont": {"size": size},
+            "meta": {"cell_text": {"widest": widest, "size": size, "template": template,
+                                   "rows": len(texts), "columns": len(texts[0]) if len(texts) else 0}}}
 
 
 def _unbreakable_units(text: str) -> list[str]:
@@ -140,7 +168,7 @@ def finish(fig: go.Figure, title: str, summary: str, height: int = 420) -> go.Fi
     """
     summary_units = _unbreakable_units(summary)  # wrapped here, and sent for the browser to rewrap
     lines = _balanced(summary_units, SUMMARY_COLUMNS)
-    extra = SUMMARY_LINE_PX * max(0, len(lines) - 1)
+    extra = TITLE_LINE_PX * max(0, len(lines) - 1)
     shown = "<br>".join(f"<sup>{html.escape(line, quote=False)}</sup>" for line in lines)
     fig.plotly_update(relayout_data={
         # Hung from the top: a title centred in the margin (Plotly's default) grows down into the
@@ -152,7 +180,8 @@ def finish(fig: go.Figure, title: str, summary: str, height: int = 420) -> go.Fi
         "font": {"family": FONT_FAMILY, "size": FONT_SIZE},
         "template": TEMPLATE,
         # What the browser needs to rewrap the title and summary to the figure's real width.
-        "meta": {"summary": summary, "title_units": _unbreakable_units(title), "summary_units": summary_units},
+        "meta": {**(fig.layout.meta or {}), "summary": summary, "title_units": _unbreakable_units(title),
+                 "summary_units": summary_units},
     })
     return fig
 

@@ -9,7 +9,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from .common import finish, marked, quoted, subplots, unique_labels, visible_token
+from .common import PANEL_GAP_PX, cell_text, finish, marked, quoted, subplots, unique_labels, visible_token
 from .palette import HEATMAP_SCALE, OKABE_ITO, SERIES_COLOURS, probability_colour
 
 CELL_TEXT_LIMIT = 24  # more columns than this and the per-cell token text stops being readable
@@ -64,11 +64,11 @@ def logit_lens_grid(
         for r in range(rows)
     ]
     columns = unique_labels(list(column_labels))
+    shown = [[_plotly_text(visible_token(str(token))) for token in row] for row in top_tokens[:, :, 0]]
     fig = go.Figure(
         go.Heatmap(
             z=final_probs, x=columns, y=list(row_labels), zmin=0, zmax=1, colorscale=HEATMAP_SCALE,
-            text=[[_plotly_text(visible_token(str(token))) for token in row] for row in top_tokens[:, :, 0]],
-            texttemplate="%{text}" if len(columns) <= CELL_TEXT_LIMIT else None, textfont={"size": 10},
+            text=shown, **cell_text(shown, 10, "%{text}" if len(columns) <= CELL_TEXT_LIMIT else ""),
             customdata=np.asarray(hover, dtype=object),
             hovertemplate="%{y} · %{x}<br>%{customdata}<extra></extra>", colorbar={"title": colour_title},
             xgap=1, ygap=1,
@@ -104,7 +104,8 @@ def token_attention_grid(
     """
     fig = go.Figure(
         go.Heatmap(z=weights, x=list(column_labels), y=list(row_labels), zmin=0, colorscale=HEATMAP_SCALE,
-                   texttemplate="%{z:.2f}", textfont={"size": 11}, colorbar={"title": "p"}, xgap=1, ygap=1,
+                   **cell_text([[f"{p:.2f}" for p in row] for row in weights], 11, "%{z:.2f}"),
+                   colorbar={"title": "p"}, xgap=1, ygap=1,
                    hovertemplate="%{y} · %{x}<br>p = %{z:.4f}<extra></extra>")
     )
     fig.update_xaxes(title=axis_titles[0], type="category")
@@ -153,7 +154,8 @@ def cache_timing(
                      marker={"symbol": "circle" if i == 0 else "diamond", "size": 5})
           for i, (name, values) in enumerate(zip(names, pair))]
          for column, pair in enumerate(panels)],
-        3, list(panel_titles), horizontal_spacing=0.08, x_axis={"title": {"text": step_title}}, y_axis={"rangemode": "tozero"},
+        3, list(panel_titles), horizontal_spacing=0.08, min_panel_px=160, row_gap_px=PANEL_GAP_PX + 32,
+        x_axis={"title": {"text": step_title}}, y_axis={"rangemode": "tozero"},
     )
     for axis in ("", "2", "3"):  # the shown step, marked on every panel
         fig.add_shape(type="line", x0=current, x1=current, xref=f"x{axis}", y0=0, y1=1, yref=f"y{axis} domain",
@@ -216,7 +218,8 @@ def decoding_bars(
         right.append(go.Bar(x=list(strategies), y=list(repeated), name=name, legendgroup=name, showlegend=False,
                             marker_color=colour, marker_pattern=pattern,
                             hovertemplate="%{x}: %{y:.0%}<extra>" + html.escape(name) + "</extra>"))
-    fig = subplots([left, right], 2, list(panel_titles), horizontal_spacing=0.1, x_axis={"tickangle": -30})
+    fig = subplots([left, right], 2, list(panel_titles), horizontal_spacing=0.1, x_axis={"tickangle": -30}, min_panel_px=200,
+                   row_gap_px=PANEL_GAP_PX + 48)
     fig.update_layout(barmode="group", yaxis2={"tickformat": ".0%", "range": [0, 1]})
     finish(fig, title, summary, height=460)
     # Below the rotated strategy names, with room for them.

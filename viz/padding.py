@@ -7,7 +7,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from .common import HOVER_WORDS, finish, subplots, visible_token
+from .common import HOVER_WORDS, cell_text, finish, subplots, visible_token
 from .palette import HEATMAP_SCALE, MASK_SCALE
 
 CELL_TEXT_COLUMNS = 40  # wider grids show no text in the cells (hover still has it): a browser draws
@@ -35,12 +35,15 @@ def layout_grids(
     in_cells = "%{text}" if columns <= CELL_TEXT_COLUMNS else ""
     where = f"{words['row']} %{{y}}, {words['column']} %{{x}}"
     cell = {"xgap": 2 if columns <= CELL_TEXT_COLUMNS else 0, "ygap": 2, "showscale": False}
+    def written(values) -> dict:
+        return cell_text([[str(v) for v in row] for row in values], font["size"], in_cells)
+
     fig = subplots([
-        [go.Heatmap(z=attention_mask, text=text, texttemplate=in_cells, textfont=font, colorscale=MASK_SCALE, zmin=0, zmax=1,
+        [go.Heatmap(z=attention_mask, text=text, **written(text), colorscale=MASK_SCALE, zmin=0, zmax=1,
                     hovertemplate=f"{where}: %{{text}}<extra></extra>", **cell)],
-        [go.Heatmap(z=attention_mask, text=attention_mask, texttemplate=in_cells, textfont=font, colorscale=MASK_SCALE,
+        [go.Heatmap(z=attention_mask, text=attention_mask, **written(attention_mask), colorscale=MASK_SCALE,
                     zmin=0, zmax=1, hovertemplate=f"{where}: {words['mask']} %{{z}}<extra></extra>", **cell)],
-        [go.Heatmap(z=position_ids, text=position_ids, texttemplate=in_cells, textfont=font, colorscale=HEATMAP_SCALE,
+        [go.Heatmap(z=position_ids, text=position_ids, **written(position_ids), colorscale=HEATMAP_SCALE,
                     hovertemplate=f"{where}: {words['position']} %{{z}}<extra></extra>", **cell)],
     ], 1, titles, vertical_spacing=0.3 / 3,
         x_axis={"tickmode": "array", "tickvals": list(range(columns)), "tickfont": font} if in_cells else {},

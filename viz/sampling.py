@@ -31,6 +31,7 @@ def stage_bars(
                  hovertemplate="%{y}: p=%{x:.4f}<extra>" + html.escape(name) + "</extra>")]
          for i, (name, (tokens, probs, _)) in enumerate(stages.items())],
         columns, [f"{n} · {kept_label} {stages[n][2]:,}" for n in names], horizontal_spacing=0.14, vertical_spacing=0.16,
+        min_panel_px=200,
         x_axis={"range": [0, min(1.0, top * 1.15) or 1.0]},  # one shared scale so stages compare
         y_axis={"autorange": "reversed", "type": "category", "tickfont": {"size": 11}},
     )
