@@ -141,14 +141,33 @@ SESSIONS_KEPT = 256
 EMPTY_FIGURE_CSS = ".block:has(> [aria-label='Empty value']) .empty.large { height: 3rem; min-height: 3rem; }\n"
 # A failed run keeps the last good drawing in view, faded: Gradio's error state would cover it with
 # an opaque box; here it shrinks to a badge in the corner, which says (error_words_css) that this is
-# the previous drawing. The toast said why, but it goes after a few seconds.
+# the previous drawing, and why (ERROR_REASONS_JS: the toast said it, but it goes after a few seconds).
 KEEP_DRAWING_ON_ERROR_CSS = (
     "[data-testid=status-tracker].wrap:has(> .error) { background: transparent; inset: 0 0 auto auto; width: auto;"
     " height: auto; min-height: 0; padding: var(--size-1) !important; flex-direction: row; }\n"
     "[data-testid=status-tracker].wrap:has(> .error) .clear-status { position: static; }\n"
+    "[data-testid=status-tracker].wrap > .error { white-space: pre-line; max-width: min(28rem, 70vw); }\n"
+    "[data-testid=status-tracker].wrap > .error[data-reason]::after { content: '\\A' attr(data-reason); font-size: var(--text-sm); }\n"
     ":has(> [data-testid=status-tracker].wrap > .error) > :not([data-testid=status-tracker]) { opacity: 0.45; }\n"
     ":has(> [data-testid=status-tracker].wrap > .error) .modebar-container { display: none; }\n"  # the badge sits there
 )
+# The badge also gives the failure's reason, from the toast that said it (the toast goes, the badge stays).
+# A badge drawn just before its toast arrives takes that toast's reason too.
+ERROR_REASONS_JS = """() => {
+  let reason = '', since = 0;
+  new MutationObserver(() => {
+    const fresh = [...document.querySelectorAll('.toast-message-text.error:not([data-read])')];
+    fresh.forEach((text) => { text.dataset.read = '1'; reason = text.textContent.trim(); since = Date.now(); });
+    document.querySelectorAll('[data-testid=status-tracker].wrap > .error').forEach((badge) => {
+      const stale = !badge.dataset.reason || (fresh.length && Date.now() - Number(badge.dataset.since) < 1000);
+      if (reason && stale && badge.dataset.reason !== reason) {
+        badge.dataset.reason = reason;
+        badge.dataset.since = String(since);
+        badge.title = reason;
+      }
+    });
+  }).observe(document.body, {childList: true, subtree: true});
+}"""
 # Toasts at the bottom right: Gradio puts them at the top right, over the language switch and the model choice.
 TOASTS_BELOW_CSS = ".toast-wrap { top: auto !important; bottom: var(--size-4) !important; }\n"
 # A slider's label takes the whole width, its number box goes below: side by side, a narrow column
@@ -222,7 +241,7 @@ def error_words_css() -> str:
 # dictionaries lack, so the key itself was read out. It speaks the browser's language, not the page's.
 GRADIO_WORDS = gr.I18n(**{locale: {"common.complete": t("app.run_complete", code)}
                           for locale, code in (("en", "en"), ("zh", "zh"), ("zh-CN", "zh"), ("zh-TW", "zh"))})
-LAUNCH_OPTIONS = {"i18n": GRADIO_WORDS, "css": CSS + classroom.PROJECTOR_CSS + classroom.NOTICE_CSS + EMPTY_FIGURE_CSS + KEEP_DRAWING_ON_ERROR_CSS + TOASTS_BELOW_CSS + SLIDER_LABEL_CSS + FOCUS_CSS + MARKDOWN_TABLE_CSS + FIGURE_CSS + error_words_css(), "js": f"() => {{ ({KEYBOARD_COMMITS_JS})(); ({FIGURE_LAYOUT_JS})(); }}",
+LAUNCH_OPTIONS = {"i18n": GRADIO_WORDS, "css": CSS + classroom.PROJECTOR_CSS + classroom.NOTICE_CSS + EMPTY_FIGURE_CSS + KEEP_DRAWING_ON_ERROR_CSS + TOASTS_BELOW_CSS + SLIDER_LABEL_CSS + FOCUS_CSS + MARKDOWN_TABLE_CSS + FIGURE_CSS + error_words_css(), "js": f"() => {{ ({KEYBOARD_COMMITS_JS})(); ({ERROR_REASONS_JS})(); ({FIGURE_LAYOUT_JS})(); }}",
                   "ssr_mode": False, "share": False, "footer_links": ["api"], "show_error": True,
                   "state_session_capacity": SESSIONS_KEPT}
 # A full queue answers "Queue is full" at once; two model calls run at a time on a 2-core box.

@@ -576,6 +576,11 @@ def test_error_toasts_are_titled_in_the_pages_language(app_url, browser, locale,
     badge = page.locator("#smp-stages [data-testid=status-tracker] .error")
     words = badge.evaluate("(e) => getComputedStyle(e, '::before').content")
     assert words == ('"未重画：上次运行失败"' if title == "无法运行" else '"Not redrawn: the last run failed"'), words
+    # and why: the toast goes after a few seconds, the badge keeps its reason
+    reason = page.locator(".toast-message-text.error").first.inner_text().strip()
+    assert reason and page.wait_for_function("(e) => e.dataset.reason", arg=badge.element_handle(), timeout=5_000)
+    assert badge.evaluate("(e) => getComputedStyle(e, '::after').content") == f'"\\a {reason}"'
+    assert badge.get_attribute("title") == reason
     faded = page.evaluate("""() => { let e = document.querySelector('#smp-stages .js-plotly-plot'), o = 1;
         for (; e; e = e.parentElement) o *= parseFloat(getComputedStyle(e).opacity); return o; }""")
     assert faded < 0.6, f"the previous drawing is faded, so it is not read as this input's ({faded})"
