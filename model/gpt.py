@@ -266,6 +266,16 @@ class GPT(nn.Module):
         ids_per_row = torch.bincount(rows)
         return ids_per_row[rows[token_ids.to(rows.device)]].to(token_ids.device) > 1
 
+    def unused_ids(self) -> torch.Tensor | None:
+        """The ids of the largest group that shares one embedding row, or None: the bundled model's
+        31 320 ids never seen in training. Any other group of identical rows is not that group,
+        and its ids rank as ordinary ids."""
+        rows = self._output_layer().ids_to_rows
+        if rows is None:
+            return None
+        ids_per_row = torch.bincount(rows)
+        return (rows == ids_per_row.argmax()).nonzero()[:, 0] if int(ids_per_row.max()) > 1 else None
+
     def _output_layer(self) -> "_OutputLayer":
         """The inference view of the output layer, rebuilt whenever the embedding changes."""
         weight = self.wte.weight

@@ -80,8 +80,7 @@ class ModelProbe:
         self.logits = out.logits[0]  # [T, V]
         self.hidden_states = [h[0] for h in out.hidden_states]  # n_layer + 1 of [T, C]
         self.attentions = [a[0] for a in out.attentions]  # n_layer of [H, T, T]
-        shared = model.shares_embedding(torch.arange(model.config.vocab_size, device=model.device))
-        self.unused_ids = shared.nonzero()[:, 0] if bool(shared.any()) else None  # one tie, listed once
+        self.unused_ids = model.unused_ids()  # one tie, listed once
 
     @property
     def n_layer(self) -> int:

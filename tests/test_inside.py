@@ -71,6 +71,22 @@ def test_logit_lens_embedding_row_is_the_unembedded_token_plus_position(model, p
     assert torch.allclose(lens.top_probs[0], expected.values, atol=1e-5)
 
 
+def test_only_the_largest_group_of_shared_rows_is_the_unused_tie():
+    """A second, smaller group of identical rows is not the unused ids: listing it with them would
+    hide its ids from the lens and count them in the tie's total."""
+    model = random_gpt()
+    with torch.no_grad():
+        model.wte.weight[100:] = model.wte.weight[100].clone()  # the unused ids: one row
+        model.wte.weight[10:20] = model.wte.weight[10].clone()  # another group, smaller
+    assert model.unused_ids().tolist() == list(range(100, model.config.vocab_size))
+    probe = ModelProbe(model, [1, 2, 3])
+    assert torch.equal(probe.unused_ids, model.unused_ids())
+    lens = probe.logit_lens(k=model.config.vocab_size - len(probe.unused_ids) + 1)
+    listed = set(lens.top_ids[-1, -1].tolist())
+    assert set(range(10, 20)) <= listed and UNUSED_TOKENS in listed and 150 not in listed
+    assert random_gpt().unused_ids() is None
+
+
 def test_the_lens_lists_the_unused_ids_tie_once_and_never_calls_one_of_them_the_guess():
     """The bundled model's 31,320 unused ids share one row, so they tie exactly; an arbitrary one of
     them ("$") used to be shown as layer 1's top guess."""
