@@ -215,6 +215,19 @@ KEYBOARD_COMMITS_JS = """() => {
 }"""
 
 
+# Gradio 6.31 names each option of a radio group differently, so every option was a Tab stop of
+# its own and the arrow keys moved nothing. One name per group makes it one stop whose arrow keys
+# choose (the browser's own radio group; Gradio hears the change as a click).
+RADIO_GROUPS_JS = """() => {
+  const group = () => document.querySelectorAll('fieldset').forEach((fieldset, i) => {
+    const name = `ntl-radio-${fieldset.id || i}`;
+    fieldset.querySelectorAll('input[type=radio]').forEach((radio) => { if (radio.name !== name) radio.name = name; });
+  });
+  group();
+  new MutationObserver(group).observe(document.body, {childList: true, subtree: true});
+}"""
+
+
 def error_words_css() -> str:
     """Gradio 6.31 titles every toast with its kind ("Error", "Warning") and ignores the title we
     pass, and a failed output's badge says only "Error": the page's language, kept on ``<html lang>``,
@@ -241,7 +254,7 @@ def error_words_css() -> str:
 # dictionaries lack, so the key itself was read out. It speaks the browser's language, not the page's.
 GRADIO_WORDS = gr.I18n(**{locale: {"common.complete": t("app.run_complete", code)}
                           for locale, code in (("en", "en"), ("zh", "zh"), ("zh-CN", "zh"), ("zh-TW", "zh"))})
-LAUNCH_OPTIONS = {"i18n": GRADIO_WORDS, "css": CSS + classroom.PROJECTOR_CSS + classroom.NOTICE_CSS + EMPTY_FIGURE_CSS + KEEP_DRAWING_ON_ERROR_CSS + TOASTS_BELOW_CSS + SLIDER_LABEL_CSS + FOCUS_CSS + MARKDOWN_TABLE_CSS + FIGURE_CSS + error_words_css(), "js": f"() => {{ ({KEYBOARD_COMMITS_JS})(); ({ERROR_REASONS_JS})(); ({FIGURE_LAYOUT_JS})(); }}",
+LAUNCH_OPTIONS = {"i18n": GRADIO_WORDS, "css": CSS + classroom.PROJECTOR_CSS + classroom.NOTICE_CSS + EMPTY_FIGURE_CSS + KEEP_DRAWING_ON_ERROR_CSS + TOASTS_BELOW_CSS + SLIDER_LABEL_CSS + FOCUS_CSS + MARKDOWN_TABLE_CSS + FIGURE_CSS + error_words_css(), "js": f"() => {{ ({KEYBOARD_COMMITS_JS})(); ({ERROR_REASONS_JS})(); ({RADIO_GROUPS_JS})(); ({FIGURE_LAYOUT_JS})(); }}",
                   "ssr_mode": False, "share": False, "footer_links": ["api"], "show_error": True,
                   "state_session_capacity": SESSIONS_KEPT}
 # A full queue answers "Queue is full" at once; two model calls run at a time on a 2-core box.

@@ -131,6 +131,24 @@ def test_keyboard_only_walk_through_the_tokenization_tab(app_url, browser):
     page.close()
 
 
+def test_a_radio_group_is_one_tab_stop_and_its_arrow_keys_choose(app_url, browser):
+    page = new_page(browser)
+    page.goto(f"{app_url}?tab=padding")
+    page.wait_for_selector("#pad-grids .js-plotly-plot", timeout=60_000)
+    names = page.evaluate("""() => [...document.querySelectorAll('fieldset')].filter((f) => f.querySelector('input[type=radio]'))
+        .map((f) => new Set([...f.querySelectorAll('input[type=radio]')].map((r) => r.name)).size)""")
+    assert names and set(names) == {1}, f"each group's options share one name: {names}"
+    page.locator("#language input[value=en]").focus()
+    page.keyboard.press("Tab")
+    assert not page.evaluate("document.activeElement.matches('#language input')"), "中文 is not a second Tab stop"
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.value") == "en"
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("document.documentElement.lang === 'zh'", timeout=30_000)
+    assert page.locator("#language input[value=zh]").is_checked()
+    page.close()
+
+
 def test_projector_mode_and_copy_link(app_url, browser):
     page = new_page(browser)
     page.goto(app_url)
