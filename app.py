@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import ctypes
-import json
 import logging
 import os
 import threading
@@ -22,13 +21,11 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import gradio as gr  # noqa: E402
 import torch  # noqa: E402
 
-from ui import classroom, tab_attention, tab_inside, tab_padding, tab_sampling, tab_tokens  # noqa: E402
+from ui import classroom, page, tab_attention, tab_inside, tab_padding, tab_sampling, tab_tokens  # noqa: E402
 from ui.common import Translated, friendly, t  # noqa: E402
 from ui.deeplinks import DeepLinks  # noqa: E402
-from ui.figure_layout import FIGURE_CSS, FIGURE_LAYOUT_JS  # noqa: E402
 from ui.hub import MODEL_CHOICES, ModelHub, ModelUnavailableError  # noqa: E402
 from ui.i18n import LANGUAGES  # noqa: E402
-from viz.tokens import CSS  # noqa: E402
 
 log = logging.getLogger("next_token_lab")
 TAB_IDS = ("tokens", "attention", "padding", "sampling", "inside")
@@ -136,125 +133,7 @@ def build_demo(hub: ModelHub) -> gr.Blocks:
 # a session opens a new one: its default of 10,000 kept sessions would grow to ~3 GB. A class of 30
 # (tabs, reloads) fits well within 256, the oldest are dropped first.
 SESSIONS_KEPT = 256
-# A figure not drawn yet (a section whose button was not pressed) is a slim bar, not a 400-px empty
-# box; its spinner still shows there while it computes.
-EMPTY_FIGURE_CSS = ".block:has(> [aria-label='Empty value']) .empty.large { height: 3rem; min-height: 3rem; }\n"
-# A failed run keeps the last good drawing in view, faded: Gradio's error state would cover it with
-# an opaque box; here it shrinks to a badge in the corner, which says (error_words_css) that this is
-# the previous drawing, and why (ERROR_REASONS_JS: the toast said it, but it goes after a few seconds).
-KEEP_DRAWING_ON_ERROR_CSS = (
-    "[data-testid=status-tracker].wrap:has(> .error) { background: transparent; inset: 0 0 auto auto; width: auto;"
-    " height: auto; min-height: 0; padding: var(--size-1) !important; flex-direction: row; }\n"
-    "[data-testid=status-tracker].wrap:has(> .error) .clear-status { position: static; }\n"
-    "[data-testid=status-tracker].wrap > .error { white-space: pre-line; max-width: min(28rem, 70vw); }\n"
-    "[data-testid=status-tracker].wrap > .error[data-reason]::after { content: '\\A' attr(data-reason); font-size: var(--text-sm); }\n"
-    ":has(> [data-testid=status-tracker].wrap > .error) > :not([data-testid=status-tracker]) { opacity: 0.45; }\n"
-    ":has(> [data-testid=status-tracker].wrap > .error) .modebar-container { display: none; }\n"  # the badge sits there
-)
-# The badge also gives the failure's reason, from the toast that said it (the toast goes, the badge stays).
-# A badge drawn just before its toast arrives takes that toast's reason too.
-ERROR_REASONS_JS = """() => {
-  let reason = '', since = 0;
-  new MutationObserver(() => {
-    const fresh = [...document.querySelectorAll('.toast-message-text.error:not([data-read])')];
-    fresh.forEach((text) => { text.dataset.read = '1'; reason = text.textContent.trim(); since = Date.now(); });
-    document.querySelectorAll('[data-testid=status-tracker].wrap > .error').forEach((badge) => {
-      const stale = !badge.dataset.reason || (fresh.length && Date.now() - Number(badge.dataset.since) < 1000);
-      if (reason && stale && badge.dataset.reason !== reason) {
-        badge.dataset.reason = reason;
-        badge.dataset.since = String(since);
-        badge.title = reason;
-      }
-    });
-  }).observe(document.body, {childList: true, subtree: true});
-}"""
-# Toasts at the bottom right: Gradio puts them at the top right, over the language switch and the model choice.
-TOASTS_BELOW_CSS = ".toast-wrap { top: auto !important; bottom: var(--size-4) !important; }\n"
-# A slider's label takes the whole width, its number box goes below: side by side, a narrow column
-# split the label ("Repetition / penalty") and the sliders of one row lined up differently.
-SLIDER_LABEL_CSS = (".head:has(> .tab-like-container) { flex-wrap: wrap; }\n"
-                    ".head:has(> .tab-like-container) > label { flex: 1 0 100%; }\n")
-# Markdown tables (the model's training report) as the lab's own: words break between words only
-# ("parameter|s" on a phone), and a table too wide for that scrolls sideways.
-MARKDOWN_TABLE_CSS = (".prose:has(> table) { display: block; overflow-x: auto; }\n"
-                      ".prose table td { word-break: normal; overflow-wrap: normal; }\n")
-# A keyboard's focus is plain to see on the small controls too (checkboxes, radios), from the back of a room.
-FOCUS_CSS = ("input[type=checkbox]:focus-visible, input[type=radio]:focus-visible {"
-             " outline: 3px solid var(--color-accent); outline-offset: 2px; }\n")
-# A number typed into a slider's box counts when the box loses focus (Gradio's "release"): Enter does
-# that too, so typing 0.7 and pressing Enter redraws like dragging the slider does. A number past the
-# box's range is brought inside first: Gradio would send it as typed and only then show the clamp.
-# A slider moved with the arrow keys (Home, End, Page Up/Down) is released when the key comes up:
-# Gradio releases a slider only on the pointer's release, so a keyboard left the figure stale.
-KEYBOARD_COMMITS_JS = """() => {
-  document.addEventListener('keydown', (event) => {
-    const box = event.target;
-    if (event.key !== 'Enter' || !box.matches('input[type=number]')) return;
-    const value = parseFloat(box.value), low = parseFloat(box.min), high = parseFloat(box.max);
-    const inside = Math.min(isNaN(high) ? value : high, Math.max(isNaN(low) ? value : low, value));
-    if (!isNaN(value) && inside !== value) {
-      box.value = String(inside);
-      box.dispatchEvent(new Event('input', {bubbles: true}));
-    }
-    box.blur();
-  });
-  const moves = ['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown', 'Home', 'End', 'PageUp', 'PageDown'];
-  const before = new WeakMap();  // a slider's value when the key went down: Home at the minimum moves nothing
-  document.addEventListener('keydown', (event) => {
-    if (moves.includes(event.key) && event.target.matches('input[type=range]') && !event.repeat) {
-      before.set(event.target, event.target.value);
-    }
-  });
-  document.addEventListener('keyup', (event) => {
-    const slider = event.target;
-    if (moves.includes(event.key) && slider.matches('input[type=range]') && before.get(slider) !== slider.value) {
-      before.delete(slider);
-      slider.dispatchEvent(new PointerEvent('pointerup', {bubbles: true}));
-    }
-  });
-}"""
-
-
-# Gradio 6.31 names each option of a radio group differently, so every option was a Tab stop of
-# its own and the arrow keys moved nothing. One name per group makes it one stop whose arrow keys
-# choose (the browser's own radio group; Gradio hears the change as a click).
-RADIO_GROUPS_JS = """() => {
-  const group = () => document.querySelectorAll('fieldset').forEach((fieldset, i) => {
-    const name = `ntl-radio-${fieldset.id || i}`;
-    fieldset.querySelectorAll('input[type=radio]').forEach((radio) => { if (radio.name !== name) radio.name = name; });
-  });
-  group();
-  new MutationObserver(group).observe(document.body, {childList: true, subtree: true});
-}"""
-
-
-def error_words_css() -> str:
-    """Gradio 6.31 titles every toast with its kind ("Error", "Warning") and ignores the title we
-    pass, and a failed output's badge says only "Error": the page's language, kept on ``<html lang>``,
-    swaps those words for ours in CSS.
-
-    English is the default, so a ``lang`` the page never set (Gradio's own, from the browser:
-    "fr", "zh-CN") still gets words. The error title must also fit Gradio's own errors (a full
-    queue, a lost connection), so it says that something did not run; the message says why.
-    """
-    badge = "[data-testid=status-tracker].wrap > .error"
-    rules = [f".toast-title.error, .toast-title.warning, {badge} {{ font-size: 0; }}",
-             ".toast-title::before, .toast-title .toast-count { font-size: var(--text-lg); }",
-             f"{badge}::before {{ font-size: var(--text-md); }}"]
-    default, *others = LANGUAGES
-    for code in (default, *others):
-        scope = "" if code == default else f":lang({code}) "
-        for selector, key in ((".toast-title.error", "err.title"), (".toast-title.warning", "app.warning_title"),
-                              (badge, "err.badge")):
-            rules.append(f'{scope}{selector}::before {{ content: {json.dumps(t(key, code), ensure_ascii=False)}; }}')
-    return "\n".join(rules) + "\n"
-
-
-# Gradio 6.31 announces a finished run to screen readers with the key "common.complete", which its own
-# dictionaries lack, so the key itself was read out. It speaks the browser's language, not the page's.
-GRADIO_WORDS = gr.I18n(**{locale: {"common.complete": t("app.run_complete", code)}
-                          for locale, code in (("en", "en"), ("zh", "zh"), ("zh-CN", "zh"), ("zh-TW", "zh"))})
-LAUNCH_OPTIONS = {"i18n": GRADIO_WORDS, "css": CSS + classroom.PROJECTOR_CSS + classroom.NOTICE_CSS + EMPTY_FIGURE_CSS + KEEP_DRAWING_ON_ERROR_CSS + TOASTS_BELOW_CSS + SLIDER_LABEL_CSS + FOCUS_CSS + MARKDOWN_TABLE_CSS + FIGURE_CSS + error_words_css(), "js": f"() => {{ ({KEYBOARD_COMMITS_JS})(); ({ERROR_REASONS_JS})(); ({RADIO_GROUPS_JS})(); ({FIGURE_LAYOUT_JS})(); }}",
+LAUNCH_OPTIONS = {"i18n": page.GRADIO_WORDS, "css": page.CSS, "js": page.JS,
                   "ssr_mode": False, "share": False, "footer_links": ["api"], "show_error": True,
                   "state_session_capacity": SESSIONS_KEPT}
 # A full queue answers "Queue is full" at once; two model calls run at a time on a 2-core box.

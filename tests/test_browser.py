@@ -149,6 +149,27 @@ def test_a_radio_group_is_one_tab_stop_and_its_arrow_keys_choose(app_url, browse
     page.close()
 
 
+def test_plotlys_and_gradios_own_words_follow_the_pages_language(app_url, browser):
+    """The figure toolbar's tooltips (Plotly's), and a slider's number box and reset button (Gradio's)."""
+    from ui.i18n import t
+
+    page = new_page(browser)
+    page.goto(f"{app_url}?tab=sampling&lang=zh")
+    page.wait_for_selector("#smp-stages .js-plotly-plot .gtitle", timeout=60_000)
+    tooltips = "() => [...document.querySelectorAll('#smp-stages .modebar-btn')].map((b) => b.dataset.title).slice(0, 2)"
+    controls = """() => { const slider = [...document.querySelectorAll('.block')].find((b) => b.querySelector('input[type=range]'));
+        return [slider.querySelector('input[type=number]').getAttribute('aria-label'), slider.querySelector('.reset-button').title]; }"""
+    label = page.evaluate("() => [...document.querySelectorAll('.block')].find((b) => b.querySelector('input[type=range]')).querySelector('[data-testid=block-info]').textContent.trim()")
+    assert page.evaluate(tooltips) == [t("fig.download_png", "zh"), t("fig.reset_axes", "zh")]
+    assert page.evaluate(controls) == [t("a11y.number_box", "zh").format(label=label), t("a11y.reset", "zh")]
+    page.locator("#language input[value=en]").check()
+    page.wait_for_function(f"({tooltips})()[0] === {t('fig.download_png', 'en')!r}", timeout=30_000)
+    page.wait_for_timeout(500)
+    label = page.evaluate("() => [...document.querySelectorAll('.block')].find((b) => b.querySelector('input[type=range]')).querySelector('[data-testid=block-info]').textContent.trim()")
+    assert page.evaluate(controls) == [t("a11y.number_box", "en").format(label=label), t("a11y.reset", "en")]
+    page.close()
+
+
 def test_projector_mode_and_copy_link(app_url, browser):
     page = new_page(browser)
     page.goto(app_url)

@@ -9,12 +9,23 @@ lone word on the second, and on a phone a long title takes two lines instead of 
 
 from __future__ import annotations
 
+import json
+
 from viz.common import FONT_SIZE, TITLE_LINE_PX
+
+from .i18n import LANGUAGES, t
 
 MODEBAR_PX = 60  # the toolbar's two buttons sit over the end of the title's first line
 COLORBAR_PX = 80  # a heatmap's colour bar, to the right of the plot area
 MIN_CELL_TEXT_PX = 7  # text in heatmap cells is shrunk to fit down to this size, then left out
 SUMMARY_EMS = 55  # the longest summary line, in ems of its font: about 100 Latin characters or 55 CJK ones
+
+# Plotly's own words, in each language of the page: a Plotly locale per language (``ntl-zh``), used
+# by every figure drawn while ``<html lang>`` is that language.
+PLOTLY_WORDS = {code: {"Download plot as a PNG": t("fig.download_png", code), "Reset axes": t("fig.reset_axes", code),
+                       "Double-click to zoom back out": t("fig.zoom_back", code),
+                       "Double-click on legend to isolate one trace": t("fig.legend_isolate", code)}
+                for code in LANGUAGES}
 
 # The toolbar's Plotly logo is one more keyboard stop that teaches nothing.
 FIGURE_CSS = ".modebar-btn--logo { display: none; }\n"
@@ -176,13 +187,19 @@ FIGURE_LAYOUT_JS = rf"""() => {{
       data[i].texttemplate = template;
     }});
   }};
+  const words = {json.dumps(PLOTLY_WORDS, ensure_ascii=False)};
   const wrapPlotly = () => {{
     if (!window.Plotly || window.Plotly.ntlWrapped) return;
+    Object.entries(words).forEach(([code, dictionary]) => {{
+      window.Plotly.register({{moduleType: 'locale', name: `ntl-${{code}}`, dictionary}});
+    }});
     ['react', 'newPlot'].forEach((name) => {{
       const draw = window.Plotly[name];
-      window.Plotly[name] = (plot, data, layout, ...rest) => {{
+      window.Plotly[name] = (plot, data, layout, config, ...rest) => {{
+        if (!Array.isArray(data)) return draw.call(window.Plotly, plot, data, layout, config, ...rest);
         try {{ beforeDrawing(plot, data, layout); }} catch (error) {{ console.warn('figure layout', error); }}
-        return draw.call(window.Plotly, plot, data, layout, ...rest);
+        const language = document.documentElement.lang in words ? document.documentElement.lang : 'en';
+        return draw.call(window.Plotly, plot, data, layout, {{...config, locale: `ntl-${{language}}`}}, ...rest);
       }};
     }});
     window.Plotly.ntlWrapped = true;
