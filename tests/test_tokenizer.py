@@ -170,3 +170,26 @@ def test_a_special_token_chip_says_it_is_one_id_not_the_bytes_of_its_name():
     assert as_special.count("ntl-special") == 1 and "special: one id" in as_special
     assert "3C 7C 65 6E 64" not in as_special  # the name's bytes are not shown as if the model read them
     assert "ntl-special" not in as_text and '"ntl-bytes">3C<' in as_text  # typed as text, it is bytes like any text
+
+
+def test_characters_a_reader_sees_as_one_are_listed_with_their_code_points():
+    from viz.tokens import composed_characters
+
+    text = "flag 🇨🇳, thumbs 👍🏽 👍🏽, family 👨\u200d👩\u200d👧, é and e\u0301, lines\r\n, 你好"
+    assert composed_characters(text) == ["🇨🇳", "👍🏽", "👨\u200d👩\u200d👧", "e\u0301"]  # each once; é and \r\n are not
+    assert composed_characters("plain text 你好 🍎") == []
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_tokens_tab_says_which_characters_are_several_code_points(language):
+    from ui.tab_tokens import tokenize
+
+    chips, *_ = tokenize("🇨🇳 e\u0301 👨\u200d👩\u200d👧", False, False, language)
+    note = chips.split("</p>")[0].replace("<code>", "").replace("</code>", "")
+    assert note.startswith('<p class="ntl-note">') and note.index("🇨🇳") < chips.index("<h4>gpt2")
+    counted = "(2 code points, 8 bytes)" if language == "en" else "（2 个码位，8 个字节）"
+    assert f"🇨🇳 = 🇨 + 🇳 {counted}".replace(" （", "（") in note
+    assert "e = e + ◌\u0301" not in note and "e\u0301 = e + ◌\u0301" in note  # the accent shown on a dotted circle
+    assert "👩 + ⟨ZWJ⟩ + 👧" in note and ("5 code points, 18 bytes" in note or "5 个码位，18 个字节" in note)
+    plain, *_ = tokenize("Apples are tasty", False, False, language)
+    assert "ntl-note" not in plain

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gradio as gr
 
 from model import get_tokenizer
-from viz.tokens import comparison_table, token_chips
+from viz.tokens import comparison_table, composed_characters, composed_note, token_chips
 
 from .deeplinks import TabLink
 from .common import MAX_TEXT_CHARACTERS, Translated, friendly, normalise_language, t, text_input
@@ -16,7 +16,7 @@ EXAMPLES = [
     "Apples 🍎 are tasty. 苹果很好吃。",  # the first view: whole English words beside byte pieces
     "The quick brown fox jumps over the lazy dog.",
     "我喜欢吃苹果，因为它很好吃",
-    "Emoji: 🍎🙂👩‍👩‍👧",
+    "Emoji: 🍎🙂👩‍👩‍👧 👍🏽 🇨🇳",
     "def square(x):\n    return x ** 2",
     "In 2024, 3.14159 × 1000 = 3141.59",
     "Hello<|endoftext|>World",
@@ -56,6 +56,9 @@ def tokenize(text: str, allow_special: bool, show_bytes: bool, language: str) ->
             "chars_per_token": f"{characters / len(token_ids):.2f}" if token_ids else "–",
             "vocab": f"{tokenizer.vocab_size:,}",
         })
+    composed = composed_characters(text)
+    if composed:
+        sections.insert(0, composed_note(composed, t("tok.composed", language), t("tok.composed_item", language)))
     headers = [t(k, language) for k in ("tok.h.name", "tok.h.tokens", "tok.h.chars", "tok.h.bytes", "tok.h.cpt", "tok.h.vocab")]
     return "".join(sections), comparison_table(rows, headers), ids, each
 

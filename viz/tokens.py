@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import html
+import unicodedata
 from itertools import groupby
 from typing import Protocol, Sequence
+
+import regex  # tiktoken's own dependency; its \X finds characters as a reader sees them
 
 from .common import visible_token
 from .palette import chip_colour
@@ -57,6 +60,29 @@ def token_chips(pieces: Sequence[Piece], show_bytes: bool = False, partial_label
             parts.append("</span>")
     parts.append("</div>")
     return "".join(parts)
+
+
+def composed_characters(text: str, limit: int = 6) -> list[str]:
+    """Characters as a reader sees them (grapheme clusters) that are several code points, each
+    once, in order: a flag is two regional indicators, a skin tone adds one, e + a combining
+    accent is two. Tokenizers read code points (as bytes), so these split where a reader sees one."""
+    composed = (c for c in regex.findall(r"\X", text) if len(c) > 1 and not c.isspace())
+    return list(dict.fromkeys(composed))[:limit]
+
+
+def _code_point(char: str) -> str:
+    """One code point shown alone: a combining mark on a dotted circle, an invisible one named."""
+    return f"◌{char}" if unicodedata.combining(char) else visible_token(char)
+
+
+def composed_note(characters: Sequence[str], sentence: str, item: str) -> str:
+    """``sentence`` (with ``{list}``) listing each composed character as ``item`` (with ``{char}``,
+    ``{parts}``, ``{n}`` code points and ``{bytes}``), e.g. 🇨🇳 = 🇨 + 🇳 (2 code points, 8 bytes)."""
+    items = [item.format(char=f"<code>{html.escape(c)}</code>",
+                         parts=" + ".join(f"<code>{html.escape(_code_point(p))}</code>" for p in c),
+                         n=len(c), bytes=len(c.encode("utf-8")))
+             for c in characters]
+    return f'<p class="ntl-note">{sentence.format(list="; ".join(items))}</p>'
 
 
 def comparison_table(rows: Sequence[dict], headers: Sequence[str]) -> str:
