@@ -257,15 +257,6 @@ class GPT(nn.Module):
             return F.linear(self.ln_f(hidden), self.wte.weight)  # differentiable, for training
         return self._output_layer()(self.ln_f(hidden))
 
-    def shares_embedding(self, token_ids: torch.Tensor) -> torch.Tensor:
-        """True where a token's embedding row is identical to another token's. The bundled model
-        gives every id it never saw in training one shared row, so it cannot tell those apart."""
-        rows = self._output_layer().ids_to_rows
-        if rows is None:
-            return torch.zeros(token_ids.shape, dtype=torch.bool, device=token_ids.device)
-        ids_per_row = torch.bincount(rows)
-        return ids_per_row[rows[token_ids.to(rows.device)]].to(token_ids.device) > 1
-
     def unused_ids(self) -> torch.Tensor | None:
         """The ids of the largest group that shares one embedding row, or None: the bundled model's
         31 320 ids never seen in training. Any other group of identical rows is not that group,

@@ -32,8 +32,13 @@ def test_decode_bench_pairs_each_repeat(monkeypatch):
     seconds = iter([2.0, 1.0, 5.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0,
                     9.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0,
                     4.0, 1.0, 1.0, 1.0, 4.0, 1.0, 1.0, 1.0, 1.0])
-    monkeypatch.setattr(decode, "_seconds", lambda fn, device=None: next(seconds))
     data = torch.ones(2**10)
+
+    def scripted(fn, device):
+        assert device == data.device, "every timing is synchronised on the device the models run on"
+        return next(seconds)
+
+    monkeypatch.setattr(decode, "_seconds", scripted)
     row = run("tiny", random_gpt(), batch=1, new_tokens=4, repeats=3, data=data)
     assert row["ratio"] == 2.0
     assert row["ours_tok_s"] == 4 / 3.0 and row["hf_tok_s"] == 4 / 4.0

@@ -123,13 +123,12 @@ def test_repeated_embedding_rows_are_multiplied_once_with_identical_logits():
         assert (model.unembed(hidden) - model.ln_f(hidden) @ model.wte.weight.T).abs().max() < 1e-5
 
 
-def test_shares_embedding_marks_exactly_the_ids_with_a_shared_row():
+def test_unused_ids_are_exactly_the_ids_with_the_shared_row():
     model = random_gpt()
-    ids = torch.tensor([[0, 7, 99, 100, 150, 255]])
-    assert not model.shares_embedding(ids).any()  # all rows distinct
+    assert model.unused_ids() is None  # all rows distinct
     with torch.no_grad():
         model.wte.weight[100:] = model.wte.weight[7]  # row 7 is now also every id from 100 on
-    assert model.shares_embedding(ids).tolist() == [[False, True, False, True, True, True]]
+    assert model.unused_ids().tolist() == [7, *range(100, model.config.vocab_size)]
 
 
 def test_plain_causal_fast_path_matches_the_explicit_mask():

@@ -59,18 +59,24 @@ def test_subplots_sets_shared_axis_settings_as_update_axes_would():
 def test_a_grid_says_how_the_browser_may_reflow_it_and_finish_keeps_that():
     cells = [[go.Heatmap(z=[[0, 1]])] for _ in range(6)]
     fig = finish(subplots(cells, 4, [f"head {h}" for h in range(6)], horizontal_spacing=0.03, min_panel_px=70), "T", "S")
-    assert fig.layout.meta["panels"] == {"count": 6, "columns": 4, "titles": 6, "gap_x": 0.03, "gap_y_px": PANEL_GAP_PX, "min_px": 70}
+    assert fig.layout.meta["panels"] == {"count": 6, "columns": 4, "titles": 6, "title_size": 16, "gap_x": 0.03,
+                                         "gap_y": 0.25, "gap_y_px": PANEL_GAP_PX, "min_px": 70}
+    assert fig.layout.annotations[0].font.size == 16
+    assert fig.layout.yaxis.domain[0] - fig.layout.yaxis5.domain[1] == pytest.approx(0.25)  # the gap the browser restores
     assert fig.layout.meta["summary"] == "S"
     assert "meta" not in subplots(cells, 4).to_plotly_json()["layout"]  # reflowing is asked for
     assert "meta" not in subplots(cells[:2], 2, column_widths=[2, 1], min_panel_px=70).to_plotly_json()["layout"]
 
 
-def test_cell_text_sends_the_widest_text_and_the_grid_shape():
+def test_cell_text_sends_what_the_browser_measures_and_the_grid_shape():
     texts = [["·a", "好的"], ["·abcd", "1"], ["", "x"]]
     written = cell_text(texts, 11)
-    assert written["meta"]["cell_text"] == {"widest": "·abcd", "size": 11, "template": "%{text}", "rows": 3, "columns": 2}
-    assert cell_text([["·ab", "好的吗"]], 11)["meta"]["cell_text"]["widest"] == "好的吗"  # wide characters count double
+    # token text: the browser measures the trace's own texts (a width in characters is not a width in pixels)
+    assert written["meta"]["cell_text"] == {"size": 11, "template": "%{text}", "rows": 3, "columns": 2}
     assert written["texttemplate"] == "%{text}" and written["textfont"] == {"size": 11}
+    numbers = [[f"{v:.2f}" for v in row] for row in np.linspace(0, 1, 40).reshape(2, 20)]
+    samples = cell_text(numbers, 11, "%{z:.2f}")["meta"]["cell_text"]["samples"]
+    assert len(samples) == 12 and set(samples) <= {text for row in numbers for text in row}  # a few, not 40
     assert cell_text(texts, 11, "") == {"texttemplate": ""}  # no text in the cells: nothing to fit
     go.Heatmap(z=[[0, 1], [1, 0], [0, 0]], text=texts, **written)  # valid Plotly
 
@@ -139,8 +145,10 @@ def test_padding_grid_writes_cell_text_only_while_it_is_readable(columns, cell_t
     mask = np.ones((2, columns), dtype=int)
     text = [[f"t{c}" for c in range(columns)] for _ in range(2)]
     fig = layout_grids(text, mask, np.arange(columns)[None].repeat(2, 0), ("a", "b", "c"), "T", "S")
-    assert all((trace.texttemplate == "%{text}") is cell_text for trace in fig.data)
-    assert fig.data[0].text[1][columns - 1] == f"t{columns - 1}"  # hover keeps every token either way
+    assert [bool(trace.texttemplate) for trace in fig.data] == [cell_text] * 3
+    assert (fig.data[0].texttemplate == "%{text}") is cell_text  # tokens; the mask and positions write their numbers
+    assert fig.data[0].customdata[1][columns - 1] == f"t{columns - 1}"  # hover keeps every token either way
+    assert "%{customdata}" in fig.data[0].hovertemplate  # whole, where the browser shortens a token to fit its cell
 
 
 def test_pad_blocks_get_one_outline_each_and_dense_labels_stand_upright():

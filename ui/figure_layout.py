@@ -15,9 +15,11 @@ from viz.common import FONT_SIZE, TITLE_LINE_PX
 
 from .i18n import LANGUAGES, t
 
-MODEBAR_PX = 60  # the toolbar's two buttons sit over the end of the title's first line
+MODEBAR_PX = 84  # the toolbar's two buttons (76 px) sit over the end of the title's first line
 COLORBAR_PX = 80  # a heatmap's colour bar, to the right of the plot area
-MIN_CELL_TEXT_PX = 7  # text in heatmap cells is shrunk to fit down to this size, then left out
+MIN_CELL_TEXT_PX = 7  # numbers in heatmap cells are shrunk to fit down to this size, then left out
+LEGIBLE_CELL_TEXT_PX = 9  # tokens in heatmap cells are not shrunk below this size: each is cut to fit instead
+TITLE_SHRINK = 0.8  # a panel title may shrink to this share of its size before the grid loses a column
 SUMMARY_EMS = 55  # the longest summary line, in ems of its font: about 100 Latin characters or 55 CJK ones
 
 # Plotly's own words, in each language of the page: a Plotly locale per language (``ntl-zh``), used
@@ -49,8 +51,9 @@ FIGURE_LAYOUT_JS = rf"""() => {{
     const scale = window.ntlFigureFont / now;
     const update = {{'font.size': window.ntlFigureFont, height: Math.round(height * scale),
                     'margin.t': Math.round(layout.margin.t * scale)}};
-    (layout.annotations || []).forEach((note, i) => {{  // panel titles carry their own size
+    (layout.annotations || []).forEach((note, i) => {{  // panel titles carry their own size and lift
       if (note.font && note.font.size) update[`annotations[${{i}}].font.size`] = Math.round(note.font.size * scale);
+      if (note.yshift) update[`annotations[${{i}}].yshift`] = Math.round(note.yshift * scale);
     }});
     Object.keys(layout).filter((key) => /^[xy]axis[0-9]*$/.test(key)).forEach((key) => {{  // so do some tick labels
       const size = layout[key].tickfont && layout[key].tickfont.size;
@@ -63,62 +66,114 @@ FIGURE_LAYOUT_JS = rf"""() => {{
   }};
   const cellsOf = (trace) => trace.meta && trace.meta.cell_text;
   const axisKey = (axis, i) => (i === 0 ? `${{axis}}axis` : `${{axis}}axis${{i + 1}}`);
-  // The plot area's size: the figure's less its margins and, beside a heatmap, the colour bar.
-  const plotSize = (layout, data, width, height) => {{
+  const decoder = document.createElement('textarea');
+  const plain = (text) => {{ decoder.innerHTML = String(text); return decoder.value; }};  // Plotly text is HTML: &lt; is one character
+  const widthOf = (text, size, family) => {{ measure.font = `${{size}}px ${{family}}`; return measure.measureText(text).width; }};
+  const halfPixels = (size) => Math.floor(2 * size) / 2;
+  // The plot area's size at ``width`` × ``height``: the figure's less its margins and what Plotly
+  // added to them when it last drew the figure (tick labels, a colour bar), which hardly depends on
+  // the width. Before the first draw a colour bar is all that is counted.
+  const plotSize = (layout, data, width, height, drawn) => {{
+    const margin = layout.margin;
+    if (drawn && drawn._size) {{
+      const addedWidth = drawn.width - drawn._size.w - drawn.margin.l - drawn.margin.r;
+      const addedHeight = drawn.height - drawn._size.h - drawn.margin.t - drawn.margin.b;
+      return [width - margin.l - margin.r - addedWidth, height - margin.t - margin.b - addedHeight];
+    }}
     const bar = data.some((trace) => trace.type === 'heatmap' && trace.showscale !== false) ? {COLORBAR_PX} : 0;
-    return [width - layout.margin.l - layout.margin.r - bar, height - layout.margin.t - layout.margin.b];
+    return [width - margin.l - margin.r - bar, height - margin.t - margin.b];
   }};
-  // A grid of panels the server let reflow (``viz.common.subplots``): as many columns as leave each
-  // panel ``min_px`` wide and wider than its title, rows as tall as the server drew them. A phone
-  // gets one or two columns instead of slivers under overlapping titles; a wide window gets back
-  // the server's grid.
-  const panelChanges = (layout, data, width, height) => {{
+  // A grid of panels the server let reflow (``viz.common.subplots``). Its columns: as many as leave
+  // each panel ``min_px`` wide and wide enough for its title at {TITLE_SHRINK:.0%} of its size, then
+  // as few empty places as that allows (4 panels as 2 × 2, not 3 + 1); the server's own grid when it
+  // fits. Reflowed rows keep the panels' height and stand ``gap_y_px`` apart (scaled with the font);
+  // the server's grid comes back exactly as served. Panel titles shrink to fit their panel.
+  const panelChanges = (layout, data, width, height, drawn) => {{
     const grid = layout.meta && layout.meta.panels;
     if (!grid || !width) return {{}};
-    const [plotWidth, plotHeight] = plotSize(layout, data, width, height);
+    const scale = layout.font.size / {FONT_SIZE};
+    const family = layout.font.family;
+    const [plotWidth, plotHeight] = plotSize(layout, data, width, height, drawn);
     const titles = (layout.annotations || []).slice(0, grid.titles);
-    const widest = Math.max(0, ...titles.map((note) => {{
-      measure.font = `${{(note.font && note.font.size) || layout.font.size}}px ${{layout.font.family}}`;
-      return measure.measureText(note.text).width;
-    }}));
+    const titleSize = grid.title_size * scale;
+    const widest = Math.max(0, ...titles.map((note) => widthOf(plain(note.text), titleSize, family)));
     const share = (columns) => (1 - grid.gap_x * (columns - 1)) / columns;
-    let columns = grid.columns;
-    while (columns > 1 && share(columns) * plotWidth < Math.max(grid.min_px, widest + 8)) columns -= 1;
+    const fits = (columns) => share(columns) * plotWidth >= Math.max(grid.min_px, {TITLE_SHRINK} * widest + 8);
+    let most = grid.columns;
+    while (most > 1 && !fits(most)) most -= 1;
+    let columns = most;
+    const empty = (count) => Math.ceil(grid.count / count) * count - grid.count;
+    if (most < grid.columns) {{
+      for (let count = most - 1; count >= Math.ceil(most / 2); count -= 1) if (empty(count) < empty(columns)) columns = count;
+    }}
+    const update = {{}};
+    const room = share(columns) * plotWidth - 8;
+    const fitted = halfPixels(Math.max(8, widest > room ? titleSize * room / widest : titleSize));
+    titles.forEach((note, i) => {{ if (!note.font || note.font.size !== fitted) update[`annotations[${{i}}].font.size`] = fitted; }});
     const domain = (i) => layout[axisKey('y', i)].domain;
-    const shownColumns = [...Array(grid.count).keys()].filter((i) => Math.abs(domain(i)[1] - domain(0)[1]) < 1e-9).length;
-    if (columns === shownColumns) return {{}};
+    const shown = [...Array(grid.count).keys()].filter((i) => Math.abs(domain(i)[1] - domain(0)[1]) < 1e-9).length;
+    if (columns === shown) return update;
     const panel = (domain(0)[1] - domain(0)[0]) * plotHeight;  // px, kept
     const rows = Math.ceil(grid.count / columns);
-    const grown = rows * panel + (rows - 1) * grid.gap_y_px;
-    const update = {{height: Math.round(height + grown - plotHeight)}};
+    let grown, top, bottom;
+    if (columns === grid.columns) {{  // the server's grid: its own fractions (``viz.common.subplots``)
+      const tall = (1 - grid.gap_y * (rows - 1)) / rows;
+      grown = panel / tall;
+      top = (row) => 1 - row * (tall + grid.gap_y);
+      bottom = (row) => Math.max(0, top(row) - tall);
+    }} else {{
+      const gap = grid.gap_y_px * scale;
+      grown = rows * panel + (rows - 1) * gap;
+      top = (row) => 1 - row * (panel + gap) / grown;
+      bottom = (row) => Math.max(0, top(row) - panel / grown);
+    }}
+    update.height = Math.round(height + grown - plotHeight);
     [...Array(grid.count).keys()].forEach((i) => {{
-      const left = (i % columns) * (share(columns) + grid.gap_x);
-      const top = 1 - Math.floor(i / columns) * (panel + grid.gap_y_px) / grown;
+      const row = Math.floor(i / columns), left = (i % columns) * (share(columns) + grid.gap_x);
       update[`${{axisKey('x', i)}}.domain`] = [left, Math.min(1, left + share(columns))];
-      update[`${{axisKey('y', i)}}.domain`] = [Math.max(0, top - panel / grown), top];
-      if (i < titles.length) Object.assign(update, {{[`annotations[${{i}}].x`]: left + share(columns) / 2, [`annotations[${{i}}].y`]: top}});
+      update[`${{axisKey('y', i)}}.domain`] = [bottom(row), top(row)];
+      if (i < titles.length) Object.assign(update, {{[`annotations[${{i}}].x`]: left + share(columns) / 2, [`annotations[${{i}}].y`]: top(row)}});
     }});
     const legend = layout.legend && layout.legend.y;  // a legend under the plot stays as far under it
     if (typeof legend === 'number' && legend < 0) update['legend.y'] = legend * plotHeight / grown;
     return update;
   }};
+  // ``text`` shortened with '…' to what fits ``room`` px at ``size`` (HTML, as Plotly takes it); '' when not even one character does.
+  const shorten = (text, size, family, room) => {{
+    if (widthOf(text, size, family) <= room) return escape(text);
+    const characters = [...text];
+    for (let count = characters.length - 1; count > 0; count -= 1) {{
+      const cut = characters.slice(0, count).join('') + '…';
+      if (widthOf(cut, size, family) <= room) return escape(cut);
+    }}
+    return '';
+  }};
   // Text in heatmap cells at the server's size (scaled with the figure's font), shrunk to fit the
-  // cells it has now, or left out where it would have to be smaller than {MIN_CELL_TEXT_PX} px: smeared
-  // text teaches nothing, and hovering a cell still names it. [trace index, size, texttemplate] each.
-  const cellTextChanges = (layout, data, width, height) => {{
-    const [plotWidth, plotHeight] = plotSize(layout, data, width, height);
+  // cells it has now. Token text that would have to be smaller than {LEGIBLE_CELL_TEXT_PX} px keeps that size
+  // instead, each cell showing what fits of its own token ('·questi…'; hovering a cell names it
+  // whole); numbers are shrunk down to {MIN_CELL_TEXT_PX} px, then left out. Smeared text teaches nothing.
+  // [trace index, size, texttemplate, text (a grid of HTML) or null to keep the trace's] each.
+  const cellTextChanges = (layout, data, width, height, drawn) => {{
+    if (!width || !data.some(cellsOf)) return [];
+    const [plotWidth, plotHeight] = plotSize(layout, data, width, height, drawn);
+    const family = layout.font.family;
     return data.flatMap((trace, i) => {{
       const cells = cellsOf(trace);
-      if (!cells || !cells.columns || !width) return [];
+      if (!cells || !cells.columns) return [];
+      const tokens = cells.template === '%{{text}}';
+      if (tokens && !cells.texts) cells.texts = trace.text;  // the server's, before any shortening
       const x = (layout[`xaxis${{(trace.xaxis || 'x').slice(1)}}`] || {{}}).domain || [0, 1];
       const y = (layout[`yaxis${{(trace.yaxis || 'y').slice(1)}}`] || {{}}).domain || [0, 1];
-      const cellWidth = (x[1] - x[0]) * plotWidth / cells.columns - (trace.xgap || 0);
+      const room = (x[1] - x[0]) * plotWidth / cells.columns - (trace.xgap || 0) - 4;
       const cellHeight = (y[1] - y[0]) * plotHeight / cells.rows - (trace.ygap || 0);
-      const wanted = cells.size * layout.font.size / {FONT_SIZE};
-      measure.font = `${{wanted}}px ${{layout.font.family}}`;
-      const textWidth = measure.measureText(cells.widest).width;
-      const size = Math.min(wanted, textWidth ? wanted * (cellWidth - 4) / textWidth : wanted, 0.8 * cellHeight);
-      return size >= {MIN_CELL_TEXT_PX} ? [[i, Math.floor(2 * size) / 2, cells.template]] : [[i, wanted, '']];
+      const most = Math.min(cells.size * layout.font.size / {FONT_SIZE}, 0.8 * cellHeight);
+      const texts = tokens ? cells.texts.map((row) => row.map(plain)) : [cells.samples];
+      const widest = Math.max(0, ...texts.flat().map((text) => widthOf(text, most, family)));
+      const fitted = widest > room ? most * room / widest : most;
+      if (fitted >= {LEGIBLE_CELL_TEXT_PX} || (!tokens && fitted >= {MIN_CELL_TEXT_PX})) return [[i, halfPixels(fitted), cells.template, tokens ? cells.texts : null]];
+      if (!tokens || most < {MIN_CELL_TEXT_PX}) return [[i, halfPixels(most), '', null]];
+      const size = halfPixels(Math.min(most, {LEGIBLE_CELL_TEXT_PX}));
+      return [[i, size, cells.template, texts.map((row) => row.map((text) => shorten(text, size, family, room)))]];
     }});
   }};
   // Units (words with their trailing space, single CJK characters) in lines no wider than ``room``
@@ -176,15 +231,17 @@ FIGURE_LAYOUT_JS = rf"""() => {{
   const beforeDrawing = (plot, data, layout) => {{
     if (!layout || !Array.isArray(data)) return;
     if (!layout.height || !layout.margin) return;  // every figure from ``viz.common.finish`` has both
+    const apply = (update) => Object.entries(update).forEach(([path, value]) => setPath(layout, path, value));
     const [update, texts] = fontChanges(layout, data, layout.height);
-    Object.entries(update).forEach(([path, value]) => setPath(layout, path, value));
+    apply(update);
     texts.forEach(([i, size]) => {{ data[i].textfont.size = size; }});
     const width = plot.clientWidth;
-    Object.entries(panelChanges(layout, data, width, layout.height)).forEach(([path, value]) => setPath(layout, path, value));
-    Object.entries(titleChanges(layout, width, layout.height)).forEach(([path, value]) => setPath(layout, path, value));
-    cellTextChanges(layout, data, width, layout.height).forEach(([i, size, template]) => {{
+    apply(panelChanges(layout, data, width, layout.height, null));
+    apply(titleChanges(layout, width, layout.height));
+    cellTextChanges(layout, data, width, layout.height, null).forEach(([i, size, template, text]) => {{
       data[i].textfont = {{...data[i].textfont, size}};
       data[i].texttemplate = template;
+      if (text) data[i].text = text;
     }});
   }};
   const words = {json.dumps(PLOTLY_WORDS, ensure_ascii=False)};
@@ -218,34 +275,54 @@ FIGURE_LAYOUT_JS = rf"""() => {{
       }}
     }});
   }};
-  const relayout = (plot, update) => {{
-    if (Object.keys(update).length) window.Plotly.relayout(plot, {{autosize: true, width: null, ...update}});
+  // A drawn figure laid out for the width it has now, in one ``Plotly.update`` (each separate call
+  // is a whole redraw). Steps read what the steps before them changed, on a copy of the layout.
+  const layoutDrawn = (plot) => {{
+    const work = JSON.parse(JSON.stringify(plot.layout));
+    const layoutUpdate = {{}}, traceUpdates = new Map();
+    let height = plot._fullLayout.height;
+    const apply = (update) => Object.entries(update).forEach(([path, value]) => {{
+      setPath(work, path, value);
+      layoutUpdate[path] = value;
+      if (path === 'height') height = value;
+    }});
+    const change = (i, attribute, value) => traceUpdates.set(i, {{...traceUpdates.get(i), [attribute]: value}});
+    const [update, texts] = fontChanges(work, plot.data, height);
+    apply(update);
+    texts.forEach(([i, size]) => change(i, 'textfont.size', size));
+    // Laid out for the width the figure has on the page: Plotly's own width is stale for a figure
+    // drawn in a hidden tab (its 700 px default) until this update snaps it to the page.
+    const width = plot.clientWidth;
+    const key = () => [width, work.font.size, work.title && work.title.text].join('|');
+    if (plot.ntlLayoutKey !== key()) {{  // not laid out for this width, font and text yet
+      apply(panelChanges(work, plot.data, width, height, plot._fullLayout));
+      apply(titleChanges(work, width, height));
+      cellTextChanges(work, plot.data, width, height, plot._fullLayout).forEach(([i, size, template, text]) => {{
+        const trace = plot.data[i];
+        if (trace.textfont.size !== size) change(i, 'textfont.size', size);
+        if (trace.texttemplate !== template) change(i, 'texttemplate', template);
+        if (text && JSON.stringify(trace.text) !== JSON.stringify(text)) change(i, 'text', text);
+      }});
+      plot.ntlLayoutKey = key();
+    }}
+    const indices = [...traceUpdates.keys()];
+    if (!indices.length && !Object.keys(layoutUpdate).length) return;
+    const current = {{'textfont.size': (trace) => trace.textfont && trace.textfont.size,
+                     texttemplate: (trace) => trace.texttemplate, text: (trace) => trace.text}};
+    const attributes = [...new Set(indices.flatMap((i) => Object.keys(traceUpdates.get(i))))];
+    const restyle = Object.fromEntries(attributes.map((attribute) => [attribute, indices.map((i) =>
+      (attribute in traceUpdates.get(i) ? traceUpdates.get(i)[attribute] : current[attribute](plot.data[i])))]));
+    const relayout = Object.keys(layoutUpdate).length ? {{autosize: true, width: null, ...layoutUpdate}} : {{}};
+    window.Plotly.update(plot, restyle, relayout, indices.length ? indices : undefined);
   }};
   window.ntlLayoutFigures = () => {{
     wrapPlotly();
     document.querySelectorAll('.js-plotly-plot').forEach((plot) => {{
       if (!window.Plotly || !plot._fullLayout || !plot.layout || !plot.offsetParent) return;
-      const [update, texts] = fontChanges(plot.layout, plot.data, plot._fullLayout.height);
-      relayout(plot, update);
-      if (texts.length) {{
-        window.Plotly.restyle(plot, {{'textfont.size': texts.map(([, size]) => size)}}, texts.map(([i]) => i));
-      }}
-      // Wrapped for the width the figure has on the page: Plotly's own width is stale for a figure
-      // drawn in a hidden tab (its 700 px default) until the relayout below snaps it to the page.
-      const width = plot.clientWidth;
-      const key = () => [width, plot.layout.font.size, plot.layout.title && plot.layout.title.text].join('|');
-      if (plot.ntlTitleKey !== key()) {{  // not laid out for this width, font and text yet
-        relayout(plot, panelChanges(plot.layout, plot.data, width, plot._fullLayout.height));
-        relayout(plot, titleChanges(plot.layout, width, plot._fullLayout.height));
-        const cells = cellTextChanges(plot.layout, plot.data, width, plot._fullLayout.height)
-          .filter(([i, size, template]) => plot.data[i].textfont.size !== size || plot.data[i].texttemplate !== template);
-        if (cells.length) {{
-          window.Plotly.restyle(plot, {{'textfont.size': cells.map(([, size]) => size), texttemplate: cells.map(([, , t]) => t)}},
-                                cells.map(([i]) => i));
-        }}
-        plot.ntlTitleKey = key();
-      }}
-      nameOf(plot);
+      try {{
+        layoutDrawn(plot);
+        nameOf(plot);
+      }} catch (error) {{ console.warn('figure layout', error); }}
     }});
   }};
   new MutationObserver(() => {{

@@ -158,9 +158,10 @@ EN = {
     "err.unexpected": "Something went wrong ({kind}). Please try other input.",
     "err.title": "Could not run this",
     "err.badge": "Not redrawn: the last run failed",
-    # Plotly's own words on every figure (its toolbar's tooltips, its hints), keyed by Plotly's English.
+    # Gradio's own words on a slider (its number box, for a screen reader; its reset button).
     "a11y.number_box": "{label}: number box",
     "a11y.reset": "Reset to the default value",
+    # Plotly's own words on every figure (its toolbar's tooltips, its hints).
     "fig.download_png": "Download the figure as a PNG image",
     "fig.reset_axes": "Reset axes",
     "fig.zoom_back": "Double-click to zoom back out",

@@ -24,26 +24,35 @@ EMPTY_FIGURE_CSS = ".block:has(> [aria-label='Empty value']) .empty.large { heig
 # the previous drawing, and why (ERROR_REASONS_JS: the toast said it, but it goes after a few seconds).
 KEEP_DRAWING_ON_ERROR_CSS = (
     "[data-testid=status-tracker].wrap:has(> .error) { background: transparent; inset: 0 0 auto auto; width: auto;"
-    " height: auto; min-height: 0; padding: var(--size-1) !important; flex-direction: row; }\n"
+    " height: auto; min-height: 0; padding: var(--size-1) !important; flex-direction: row-reverse; align-items: flex-start; }\n"
     "[data-testid=status-tracker].wrap:has(> .error) .clear-status { position: static; }\n"
-    "[data-testid=status-tracker].wrap > .error { white-space: pre-line; max-width: min(28rem, 70vw); }\n"
+    # a box with rounded corners, not a pill: the reason wraps onto several lines on a phone
+    "[data-testid=status-tracker].wrap > .error { white-space: pre-line; max-width: min(28rem, 70vw);"
+    " border-radius: var(--radius-lg); padding: var(--size-1) var(--size-3); }\n"
     "[data-testid=status-tracker].wrap > .error[data-reason]::after { content: '\\A' attr(data-reason); font-size: var(--text-sm); }\n"
     ":has(> [data-testid=status-tracker].wrap > .error) > :not([data-testid=status-tracker]) { opacity: 0.45; }\n"
     ":has(> [data-testid=status-tracker].wrap > .error) .modebar-container { display: none; }\n"  # the badge sits there
 )
-# The badge also gives the failure's reason, from the toast that said it (the toast goes, the badge stays).
-# A badge drawn just before its toast arrives takes that toast's reason too.
+# The badge also gives the failure's reason, from the toast that said it (the toast goes, the badge
+# stays): the toast nearest in time to the badge's first appearance, within 1.5 s (Gradio adds the
+# toast about 10 ms before its badges). Two failures a moment apart keep their own reasons.
 ERROR_REASONS_JS = """() => {
-  let reason = '', since = 0;
+  const toasts = [];  // [when it appeared, its message], the latest few
   new MutationObserver(() => {
-    const fresh = [...document.querySelectorAll('.toast-message-text.error:not([data-read])')];
-    fresh.forEach((text) => { text.dataset.read = '1'; reason = text.textContent.trim(); since = Date.now(); });
+    const now = Date.now();
+    document.querySelectorAll('.toast-message-text.error:not([data-read])').forEach((text) => {
+      text.dataset.read = '1';
+      toasts.push([now, text.textContent.trim()]);
+      if (toasts.length > 20) toasts.shift();
+    });
     document.querySelectorAll('[data-testid=status-tracker].wrap > .error').forEach((badge) => {
-      const stale = !badge.dataset.reason || (fresh.length && Date.now() - Number(badge.dataset.since) < 1000);
-      if (reason && stale && badge.dataset.reason !== reason) {
-        badge.dataset.reason = reason;
-        badge.dataset.since = String(since);
-        badge.title = reason;
+      if (!badge.dataset.seen) badge.dataset.seen = String(now);
+      const seen = Number(badge.dataset.seen);
+      const near = toasts.filter(([when]) => Math.abs(when - seen) < 1500)
+        .sort(([a], [b]) => Math.abs(a - seen) - Math.abs(b - seen));
+      if (near.length && badge.dataset.reason !== near[0][1]) {
+        badge.dataset.reason = near[0][1];
+        badge.title = near[0][1];
       }
     });
   }).observe(document.body, {childList: true, subtree: true});
@@ -107,14 +116,14 @@ GRADIO_CONTROLS_JS = f"""() => {{
   const gradioNumber = 'number input for ';
   const fix = () => {{
     document.querySelectorAll('fieldset').forEach((fieldset, i) => {{
-      const name = `ntl-radio-${{fieldset.id || i}}`;
+      const name = fieldset.id ? `ntl-radio-${{fieldset.id}}` : `ntl-radio-unnamed-${{i}}`;
       fieldset.querySelectorAll('input[type=radio]').forEach((radio) => {{ if (radio.name !== name) radio.name = name; }});
     }});
     const said = words[document.documentElement.lang] || words.en;
     document.querySelectorAll('input[type=number][aria-label]').forEach((box) => {{
       const label = box.getAttribute('aria-label');
       if (label.startsWith(gradioNumber)) box.dataset.ntlLabel = label.slice(gradioNumber.length);
-      const ours = box.dataset.ntlLabel !== undefined && said.number.replace('{{label}}', box.dataset.ntlLabel);
+      const ours = box.dataset.ntlLabel !== undefined && said.number.replace('{{label}}', () => box.dataset.ntlLabel);
       if (ours && label !== ours) box.setAttribute('aria-label', ours);
     }});
     document.querySelectorAll('button.reset-button').forEach((button) => {{

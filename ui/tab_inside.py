@@ -119,7 +119,8 @@ def make_probe_handler(hub: ModelHub) -> Callable[..., tuple]:
             raise UserInputError(str(error)) from None
         labels = _texts(tokenizer, ids)
         layers = probe.n_layer
-        shared = loaded.model.shares_embedding(torch.tensor(ids)).tolist()
+        unused = set() if probe.unused_ids is None else set(probe.unused_ids.tolist())
+        shared = [i in unused for i in ids]  # the lens's tie: the ids the model never saw in training
 
         lens = probe.logit_lens(k)
         rows = [t("ins.embeddings", language)] + _layer_names(layers, language)
@@ -704,7 +705,8 @@ def build(translated: Translated, hub: ModelHub, model_choice, language, link: T
 
     translated(gr.Markdown(t("ins.tf.heading")), value="ins.tf.heading")
     with gr.Row():
-        tf_text = translated(gr.Textbox(TEACHER_EXAMPLE, lines=2, label=t("ins.tf.text"), scale=3), label="ins.tf.text")
+        tf_text = translated(gr.Textbox(TEACHER_EXAMPLE, lines=2, label=t("ins.tf.text"), scale=3, elem_id="ins-tf-input"),
+                             label="ins.tf.text")
         tf_prompt = translated(NumberSlider(1, MAX_TF_PROMPT, value=4, step=1, label=t("ins.tf.prompt_tokens")),
                                label="ins.tf.prompt_tokens", info="ins.tf.prompt_info")
         tf_button = translated(gr.Button(t("ins.tf.run"), variant="primary", elem_id="ins-tf-run"), value="ins.tf.run")

@@ -8,7 +8,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from .common import HOVER_WORDS, finish, subplots, unique_labels
+from .common import HOVER_WORDS, PANEL_GAP_PX, finish, subplots, unique_labels
 from .palette import HEATMAP_SCALE, MASK_SCALE, SERIES_COLOURS
 
 
@@ -75,7 +75,8 @@ def heads_grid(weights: np.ndarray, labels: Sequence[str], title: str, summary: 
         x_axis={"showticklabels": False, "type": "category"},
         y_axis={"autorange": "reversed", "showticklabels": False, "type": "category"},
     )
-    return finish(fig, title, summary, height=260 * rows + 100)
+    fig = finish(fig, title, summary, height=260 * rows + 100)
+    return fig.update_layout(margin={"l": 20})  # no tick labels to make room for: the panels get the width
 
 
 def mask_heatmap(mask: np.ndarray, labels: Sequence[str], title: str, summary: str, pads: Sequence[int] = (),
@@ -122,9 +123,9 @@ def prediction_bars(predictions: Mapping[str, tuple[Sequence[str], Sequence[floa
     top = max((max(probs, default=0.0) for _, probs in predictions.values()), default=0.0)
     fig = subplots(
         [[go.Bar(x=list(probs), y=unique_labels(list(tokens)), orientation="h", marker_color=SERIES_COLOURS[i % len(SERIES_COLOURS)],
-                 name=name, hovertemplate="%{y}: %{x:.4f}<extra></extra>")]
+                 name=name, showlegend=False, hovertemplate="%{y}: %{x:.4f}<extra></extra>")]  # the panel titles name them
          for i, (name, (tokens, probs)) in enumerate(predictions.items())],
-        len(predictions), list(predictions), horizontal_spacing=0.12, min_panel_px=200,
+        len(predictions), list(predictions), horizontal_spacing=0.12, min_panel_px=200, row_gap_px=PANEL_GAP_PX + 24,
         x_axis={"range": [0, min(1.0, top * 1.15) or 1.0], "title": {"text": "p"}},
         y_axis={"autorange": "reversed", "type": "category"},
     )

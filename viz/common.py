@@ -34,6 +34,9 @@ TEMPLATE = {"layout": {
 }}
 
 
+CELL_TEXT_SAMPLES = 12  # formatted numbers sent for the browser to measure: the longest few
+PANEL_TITLE_SIZE = 16
+PANEL_TITLE_LIFT_PX = 8  # above its panel, clear of a tick label at the panel's top edge (scaled in projector mode)
 PANEL_GAP_PX = 64  # between the rows of a reflowed grid: a row's x tick labels, then the next row's panel titles
 
 
@@ -80,13 +83,13 @@ def subplots(
         if i < len(titles):
             layout["annotations"].append({"text": titles[i], "x": left + widths[column] / 2, "y": top, "xref": "paper",
                                           "yref": "paper", "xanchor": "center", "yanchor": "bottom",
-                                          "showarrow": False, "font": {"size": 16}, "yshift": 6})
+                                          "showarrow": False, "font": {"size": PANEL_TITLE_SIZE}, "yshift": PANEL_TITLE_LIFT_PX})
         for trace in cell:
             trace.update(xaxis=f"x{suffix}", yaxis=f"y{suffix}")
             traces.append(trace)
     if min_panel_px is not None and columns > 1 and not column_widths:
-        layout["meta"] = {"panels": {"count": len(cells), "columns": columns, "titles": len(titles), "gap_x": gap_x,
-                                     "gap_y_px": row_gap_px, "min_px": min_panel_px}}
+        layout["meta"] = {"panels": {"count": len(cells), "columns": columns, "titles": len(titles), "title_size": PANEL_TITLE_SIZE,
+                                     "gap_x": gap_x, "gap_y": gap_y, "gap_y_px": row_gap_px, "min_px": min_panel_px}}
     return go.Figure(traces, layout)
 
 
@@ -100,17 +103,20 @@ def _columns(text: str) -> int:
 
 
 def cell_text(texts: Sequence[Sequence[str]], size: int, template: str = "%{text}") -> dict:
-    """A heatmap's arguments for writing ``template`` in its cells (``texts``: what each cell shows).
+    """A heatmap's arguments for writing ``template`` in its cells (``texts``: what each cell shows),
+    with what the browser needs to fit that text to the cells it gets (``ui/figure_layout.py``).
 
-    The widest of them goes along, so the browser can shrink the text to fit narrow cells, or
-    leave the cells blank where even the smallest legible size would not fit (``ui/figure_layout.py``).
+    For ``%{text}`` the browser measures the trace's own texts. For a number format the texts are
+    sent as ``samples``: the few longest, which the browser measures (a width in characters is not
+    a width in pixels: "mmm" is wider than ",,,,,,").
     """
     if not template:
         return {"texttemplate": ""}
-    widest = max((str(text) for row in texts for text in row), key=_columns, default="")
-    return {"texttemplate": template, "textfont": {"size": size},
-            "meta": {"cell_text": {"widest": widest, "size": size, "template": template,
-                                   "rows": len(texts), "columns": len(texts[0]) if len(texts) else 0}}}
+    cells = {"size": size, "template": template, "rows": len(texts), "columns": len(texts[0]) if len(texts) else 0}
+    if template != "%{text}":
+        distinct = sorted({str(text) for row in texts for text in row}, key=_columns, reverse=True)
+        cells["samples"] = distinct[:CELL_TEXT_SAMPLES]
+    return {"texttemplate": template, "textfont": {"size": size}, "meta": {"cell_text": cells}}
 
 
 def _unbreakable_units(text: str) -> list[str]:

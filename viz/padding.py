@@ -35,15 +35,16 @@ def layout_grids(
     in_cells = "%{text}" if columns <= CELL_TEXT_COLUMNS else ""
     where = f"{words['row']} %{{y}}, {words['column']} %{{x}}"
     cell = {"xgap": 2 if columns <= CELL_TEXT_COLUMNS else 0, "ygap": 2, "showscale": False}
-    def written(values) -> dict:
-        return cell_text([[str(v) for v in row] for row in values], font["size"], in_cells)
+    def numbers(values) -> dict:
+        return cell_text([[str(v) for v in row] for row in values], font["size"], in_cells and "%{z}")
 
     fig = subplots([
-        [go.Heatmap(z=attention_mask, text=text, **written(text), colorscale=MASK_SCALE, zmin=0, zmax=1,
-                    hovertemplate=f"{where}: %{{text}}<extra></extra>", **cell)],
-        [go.Heatmap(z=attention_mask, text=attention_mask, **written(attention_mask), colorscale=MASK_SCALE,
+        # the tokens: the browser may shorten one to fit a narrow cell, so the hover names it from customdata
+        [go.Heatmap(z=attention_mask, text=text, customdata=text, **cell_text(text, font["size"], in_cells),
+                    colorscale=MASK_SCALE, zmin=0, zmax=1, hovertemplate=f"{where}: %{{customdata}}<extra></extra>", **cell)],
+        [go.Heatmap(z=attention_mask, **numbers(attention_mask), colorscale=MASK_SCALE,
                     zmin=0, zmax=1, hovertemplate=f"{where}: {words['mask']} %{{z}}<extra></extra>", **cell)],
-        [go.Heatmap(z=position_ids, text=position_ids, **written(position_ids), colorscale=HEATMAP_SCALE,
+        [go.Heatmap(z=position_ids, **numbers(position_ids), colorscale=HEATMAP_SCALE,
                     hovertemplate=f"{where}: {words['position']} %{{z}}<extra></extra>", **cell)],
     ], 1, titles, vertical_spacing=0.3 / 3,
         x_axis={"tickmode": "array", "tickvals": list(range(columns)), "tickfont": font} if in_cells else {},
