@@ -252,3 +252,15 @@ def test_the_temperature_sweep_marks_the_temperature_the_page_is_set_to():
                               current=(0.7, "now: T = 0.7"))
     assert [shape.x0 for shape in sweep.layout.shapes] == [0.7]
     assert "now: T = 0.7" in [note.text for note in sweep.layout.annotations]
+
+
+def test_a_short_number_never_starts_a_summary_line():
+    """'…each non-empty row sums to / 1. The colours…' read as a numbered list."""
+    from viz.common import _unbreakable_units
+
+    assert _unbreakable_units("rows sum to 1. The colours keep layer 12 and 12345678") == [
+        "rows ", "sum ", "to 1. ", "The ", "colours ", "keep ", "layer 12 ", "and ", "12345678"]
+    filler = "word " * 12 + "it sums to"
+    for extra in range(0, 12):  # wherever the line ends, "1." goes with "to"
+        lines = wrapped("x" * extra + " " + filler + " 1. The colours keep a fixed scale for every head.")
+        assert not any(line.startswith("1.") for line in lines), lines

@@ -132,7 +132,14 @@ def _unbreakable_units(text: str) -> list[str]:
             units[-1] += char
         else:
             units.append(char)
+    # A short number stays with the word before it: "sums to / 1." would read as a list's "1.".
+    for i in range(len(units) - 1, 0, -1):
+        if _SHORT_NUMBER.fullmatch(units[i]) and units[i - 1][-1:].isspace() and _columns(units[i - 1]) == len(units[i - 1]):
+            units[i - 1 : i + 1] = [units[i - 1] + units[i]]
     return units
+
+
+_SHORT_NUMBER = re.compile(r"[-−]?\d[\d.,]{0,4}[.,;:)]?\s*")
 
 
 def _filled(units: list[tuple[str, int, int]], columns: int) -> list[str]:
