@@ -212,13 +212,9 @@ FIGURE_LAYOUT_JS = rf"""() => {{
     const summaryLines = linesOf(meta.summary_units, `${{0.7 * size}}px ${{family}}`, Math.min(room, {SUMMARY_EMS} * 0.7 * size));
     const text = titleLines.map(escape).join('<br>') + summaryLines.map((line) => `<br><sup>${{escape(line)}}</sup>`).join('');
     if (text === layout.title.text) return {{}};
-    const lines = (shown) => {{
-      const summary = (shown.match(/<sup>/g) || []).length;
-      return [(shown.match(/<br>/g) || []).length + 1 - summary, summary];
-    }};
-    const [titleBefore, summaryBefore] = lines(layout.title.text);
+    const lines = (shown) => (shown.match(/<br>/g) || []).length + 1;  // title and summary lines alike
     const scale = fontSize / {FONT_SIZE};  // projector mode draws everything larger
-    const change = Math.round(((titleLines.length - titleBefore) * {TITLE_LINE_PX} + (summaryLines.length - summaryBefore) * {TITLE_LINE_PX}) * scale);
+    const change = Math.round((lines(text) - lines(layout.title.text)) * {TITLE_LINE_PX} * scale);
     return {{'title.text': text, height: height + change, 'margin.t': layout.margin.t + change}};
   }};
   const setPath = (object, path, value) => {{  // relayout's 'annotations[2].font.size' on a plain layout
@@ -227,22 +223,39 @@ FIGURE_LAYOUT_JS = rf"""() => {{
     keys.slice(0, -1).forEach((key) => {{ node = node[key] = node[key] || {{}}; }});
     node[keys[keys.length - 1]] = value;
   }};
+  // Every layout step for a figure ``width`` px wide: projector fonts, then (where ``full()``)
+  // panels, title and cell text. Each step reads what the steps before it changed: the layout
+  // changes are applied to ``layout`` as they come, and returned as relayout paths with the traces'
+  // changes, [paths, Map(trace index → {{attribute: value}})].
+  const planLayout = (layout, data, width, height, drawn, full) => {{
+    const layoutUpdate = {{}}, traceUpdates = new Map();
+    const apply = (update) => Object.entries(update).forEach(([path, value]) => {{
+      setPath(layout, path, value);
+      layoutUpdate[path] = value;
+      if (path === 'height') height = value;
+    }});
+    const change = (i, attribute, value) => traceUpdates.set(i, {{...traceUpdates.get(i), [attribute]: value}});
+    const [update, texts] = fontChanges(layout, data, height);
+    apply(update);
+    texts.forEach(([i, size]) => change(i, 'textfont.size', size));
+    if (full()) {{
+      apply(panelChanges(layout, data, width, height, drawn));
+      apply(titleChanges(layout, width, height));
+      cellTextChanges(layout, data, width, height, drawn).forEach(([i, size, template, text]) => {{
+        const trace = data[i];
+        if (!trace.textfont || trace.textfont.size !== size) change(i, 'textfont.size', size);
+        if (trace.texttemplate !== template) change(i, 'texttemplate', template);
+        if (text && JSON.stringify(trace.text) !== JSON.stringify(text)) change(i, 'text', text);
+      }});
+    }}
+    return [layoutUpdate, traceUpdates];
+  }};
   // A figure about to be drawn into ``plot``: laid out in place, at the width it will get.
   const beforeDrawing = (plot, data, layout) => {{
     if (!layout || !Array.isArray(data)) return;
     if (!layout.height || !layout.margin) return;  // every figure from ``viz.common.finish`` has both
-    const apply = (update) => Object.entries(update).forEach(([path, value]) => setPath(layout, path, value));
-    const [update, texts] = fontChanges(layout, data, layout.height);
-    apply(update);
-    texts.forEach(([i, size]) => {{ data[i].textfont.size = size; }});
-    const width = plot.clientWidth;
-    apply(panelChanges(layout, data, width, layout.height, null));
-    apply(titleChanges(layout, width, layout.height));
-    cellTextChanges(layout, data, width, layout.height, null).forEach(([i, size, template, text]) => {{
-      data[i].textfont = {{...data[i].textfont, size}};
-      data[i].texttemplate = template;
-      if (text) data[i].text = text;
-    }});
+    const [, traceUpdates] = planLayout(layout, data, plot.clientWidth, layout.height, null, () => true);
+    traceUpdates.forEach((changes, i) => Object.entries(changes).forEach(([path, value]) => setPath(data[i], path, value)));
   }};
   const words = {json.dumps(PLOTLY_WORDS, ensure_ascii=False)};
   const wrapPlotly = () => {{
@@ -276,35 +289,15 @@ FIGURE_LAYOUT_JS = rf"""() => {{
     }});
   }};
   // A drawn figure laid out for the width it has now, in one ``Plotly.update`` (each separate call
-  // is a whole redraw). Steps read what the steps before them changed, on a copy of the layout.
+  // is a whole redraw), planned on a copy of its layout. Plotly's own width is stale for a figure
+  // drawn in a hidden tab (its 700 px default) until this update snaps it to the page.
   const layoutDrawn = (plot) => {{
     const work = JSON.parse(JSON.stringify(plot.layout));
-    const layoutUpdate = {{}}, traceUpdates = new Map();
-    let height = plot._fullLayout.height;
-    const apply = (update) => Object.entries(update).forEach(([path, value]) => {{
-      setPath(work, path, value);
-      layoutUpdate[path] = value;
-      if (path === 'height') height = value;
-    }});
-    const change = (i, attribute, value) => traceUpdates.set(i, {{...traceUpdates.get(i), [attribute]: value}});
-    const [update, texts] = fontChanges(work, plot.data, height);
-    apply(update);
-    texts.forEach(([i, size]) => change(i, 'textfont.size', size));
-    // Laid out for the width the figure has on the page: Plotly's own width is stale for a figure
-    // drawn in a hidden tab (its 700 px default) until this update snaps it to the page.
     const width = plot.clientWidth;
     const key = () => [width, work.font.size, work.title && work.title.text].join('|');
-    if (plot.ntlLayoutKey !== key()) {{  // not laid out for this width, font and text yet
-      apply(panelChanges(work, plot.data, width, height, plot._fullLayout));
-      apply(titleChanges(work, width, height));
-      cellTextChanges(work, plot.data, width, height, plot._fullLayout).forEach(([i, size, template, text]) => {{
-        const trace = plot.data[i];
-        if (trace.textfont.size !== size) change(i, 'textfont.size', size);
-        if (trace.texttemplate !== template) change(i, 'texttemplate', template);
-        if (text && JSON.stringify(trace.text) !== JSON.stringify(text)) change(i, 'text', text);
-      }});
-      plot.ntlLayoutKey = key();
-    }}
+    const [layoutUpdate, traceUpdates] = planLayout(work, plot.data, width, plot._fullLayout.height, plot._fullLayout,
+                                                    () => plot.ntlLayoutKey !== key());  // not laid out for this width, font and text yet
+    plot.ntlLayoutKey = key();
     const indices = [...traceUpdates.keys()];
     if (!indices.length && !Object.keys(layoutUpdate).length) return;
     const current = {{'textfont.size': (trace) => trace.textfont && trace.textfont.size,

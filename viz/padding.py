@@ -35,6 +35,7 @@ def layout_grids(
     in_cells = "%{text}" if columns <= CELL_TEXT_COLUMNS else ""
     where = f"{words['row']} %{{y}}, {words['column']} %{{x}}"
     cell = {"xgap": 2 if columns <= CELL_TEXT_COLUMNS else 0, "ygap": 2, "showscale": False}
+
     def numbers(values) -> dict:
         return cell_text([[str(v) for v in row] for row in values], font["size"], in_cells and "%{z}")
 
